@@ -1,0 +1,233 @@
+/**
+ * Rules in a real Vigil: /api/v1/rules and /api/v1/alerts over HTTP in Prometheus's shapes and
+ * with its filters, and a `vigil serve` process killed with SIGKILL while an alert is pending,
+ * whose `for` timer continues after the restart (restored from ALERTS_FOR_STATE).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { spawnVigil, startTestVigil } from '../testutil/vigil.ts';
+
+const RULES = `groups:
+- name: recording
+  rules:
+  - record: job:one
+    expr: vector(1)
+    labels: {team: core}
+- name: alerts
+  interval: 1s
+  rules:
+  - alert: AlwaysFiring
+    expr: vector(42)
+    labels: {severity: page}
+    annotations: {summary: 'value is {{ $value }}'}
+  - alert: Slow
+    expr: vector(1)
+    for: 1h
+`;
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+test('/api/v1/rules and /api/v1/alerts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-api-'));
+  const file = join(dir, 'rules.yml');
+  writeFileSync(file, RULES);
+  const vigil = await startTestVigil(
+    `rule_files: [${JSON.stringify(file)}]\nglobal: {evaluation_interval: 1s}\n`,
+  );
+  try {
+    // Wait for the third evaluation (the first two precede the 'for' restore, as in Prometheus).
+    for (let i = 0; i < 50; i++) {
+      const { body } = await getJson(`${vigil.url}/api/v1/alerts`);
+      if ((body.data as { alerts: unknown[] }).alerts.length === 2) break;
+      await sleep(200);
+    }
+    const { status, body } = await getJson(`${vigil.url}/api/v1/rules`);
+    assert.equal(status, 200);
+    const groups = (body.data as { groups: Record<string, unknown>[] }).groups;
+    assert.deepEqual(
+      groups.map((g) => [g.name, g.file, g.interval, g.limit]),
+      [
+        ['alerts', file, 1, 0],
+        ['recording', file, 1, 0],
+      ],
+    );
+    const [firing, slow] = groups[0].rules as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(firing), [
+      'state',
+      'name',
+      'query',
+      'duration',
+      'keepFiringFor',
+      'labels',
+      'annotations',
+      'alerts',
+      'health',
+      'evaluationTime',
+      'lastEvaluation',
+      'type',
+    ]);
+    assert.equal(firing.state, 'firing');
+    assert.equal(firing.query, 'vector(42)');
+    assert.equal(firing.health, 'ok');
+    assert.equal(firing.type, 'alerting');
+    assert.deepEqual(firing.labels, { severity: 'page' });
+    const [alert] = firing.alerts as Record<string, unknown>[];
+    assert.deepEqual(alert.labels, { alertname: 'AlwaysFiring', severity: 'page' });
+    assert.deepEqual(alert.annotations, { summary: 'value is 42' });
+    assert.equal(alert.value, '4.2e+01');
+    assert.match(alert.activeAt as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(slow.state, 'pending');
+    assert.equal(slow.duration, 3600);
+    const rec = (groups[1].rules as Record<string, unknown>[])[0];
+    assert.deepEqual(Object.keys(rec), [
+      'name',
+      'query',
+      'labels',
+      'health',
+      'evaluationTime',
+      'lastEvaluation',
+      'type',
+    ]);
+    assert.equal(rec.type, 'recording');
+
+    // Filters.
+    const only = async (q: string) =>
+      (
+        (await getJson(`${vigil.url}/api/v1/rules?${q}`)).body.data as {
+          groups: { name: string; rules: { name: string; alerts?: unknown }[] }[];
+        }
+      ).groups;
+    assert.deepEqual(
+      (await only('type=record')).map((g) => g.name),
+      ['recording'],
+    );
+    assert.deepEqual(
+      (await only('type=alert')).map((g) => g.name),
+      ['alerts'],
+    );
+    assert.deepEqual(
+      (await only('rule_name[]=Slow')).flatMap((g) => g.rules.map((r) => r.name)),
+      ['Slow'],
+    );
+    assert.deepEqual(
+      (await only('rule_group[]=recording')).map((g) => g.name),
+      ['recording'],
+    );
+    assert.deepEqual(
+      (await only('match[]={team="core"}')).flatMap((g) => g.rules.map((r) => r.name)),
+      ['job:one'],
+    );
+    assert.equal((await only('exclude_alerts=true'))[0].rules[0].alerts, null);
+    const page = (await getJson(`${vigil.url}/api/v1/rules?group_limit=1`)).body.data as {
+      groups: unknown[];
+      groupNextToken: string;
+    };
+    assert.equal(page.groups.length, 1);
+    assert.match(page.groupNextToken, /^[0-9a-f]{64}$/);
+    const next = (
+      await getJson(`${vigil.url}/api/v1/rules?group_limit=1&group_next_token=${page.groupNextToken}`)
+    ).body.data as { groups: { name: string }[]; groupNextToken?: string };
+    assert.deepEqual(
+      next.groups.map((g) => g.name),
+      ['recording'],
+    );
+    assert.equal(next.groupNextToken, undefined);
+    for (const [q, msg] of [
+      ['type=bogus', 'invalid parameter "type": not supported value "bogus"'],
+      [
+        'exclude_alerts=maybe',
+        'invalid parameter "exclude_alerts": error converting exclude_alerts: strconv.ParseBool: parsing "maybe": invalid syntax',
+      ],
+      ['group_limit=0', 'invalid parameter "group_limit": group_limit needs to be greater than 0'],
+      [
+        'group_next_token=abc',
+        'invalid parameter "group_next_token": group_limit needs to be present in order to paginate over the groups',
+      ],
+      ['match[]={x=~".*"}', 'match[] must contain at least one non-empty matcher'],
+    ]) {
+      const r = await getJson(`${vigil.url}/api/v1/rules?${q}`);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.body.errorType, 'bad_data');
+      assert.equal(r.body.error, msg);
+    }
+
+    const alerts = (await getJson(`${vigil.url}/api/v1/alerts`)).body.data as {
+      alerts: Record<string, unknown>[];
+    };
+    assert.deepEqual(
+      alerts.alerts.map((a) => [(a.labels as Record<string, string>).alertname, a.state]).sort(),
+      [
+        ['AlwaysFiring', 'firing'],
+        ['Slow', 'pending'],
+      ],
+    );
+  } finally {
+    await vigil.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a restart continues a pending alert's 'for' timer (kill -9, ALERTS_FOR_STATE)", {
+  timeout: 120_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-restart-'));
+  const dataDir = join(dir, 'data');
+  const file = join(dir, 'rules.yml');
+  writeFileSync(file, 'groups:\n- name: g\n  rules:\n  - alert: Slow\n    expr: vector(1)\n    for: 1h\n');
+  const config = `rule_files: [${JSON.stringify(file)}]\nglobal: {evaluation_interval: 1s}\n`;
+  const activeAt = async (url: string): Promise<number | undefined> => {
+    const { body } = await getJson(`${url}/api/v1/alerts`);
+    const a = (body.data as { alerts: { activeAt: string }[] }).alerts[0];
+    return a ? Date.parse(a.activeAt) : undefined;
+  };
+  let proc = await spawnVigil(dataDir, config);
+  try {
+    // Let the alert be pending a while, with ALERTS_FOR_STATE written (from the third evaluation).
+    let first: number | undefined;
+    for (let i = 0; i < 60 && first === undefined; i++) {
+      first = await activeAt(proc.url);
+      await sleep(250);
+    }
+    assert.ok(first !== undefined, 'the alert never became pending');
+    await sleep(6_000);
+    const killedAt = Date.now();
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    await sleep(3_000); // the outage
+
+    proc = await spawnVigil(dataDir, config);
+    // Before the restore the alert starts anew; after it, activeAt moves back by the time it had
+    // already been pending.
+    let restored: { value: number; seenAt: number } | undefined;
+    let fresh: number | undefined;
+    for (let i = 0; i < 80 && !restored; i++) {
+      const v = await activeAt(proc.url);
+      if (v !== undefined && fresh === undefined) fresh = v;
+      if (v !== undefined && v !== fresh) restored = { value: v, seenAt: Date.now() };
+      await sleep(150);
+    }
+    assert.ok(restored, `activeAt was never restored (stayed ${fresh})`);
+    // Prometheus: restoredActiveAt = activeAt + (restore time - time of the last ALERTS_FOR_STATE sample).
+    const downtime = restored.seenAt - killedAt;
+    const expected = first + downtime;
+    assert.ok(
+      Math.abs(restored.value - expected) <= 3_000,
+      `restored activeAt is ${restored.value - first} ms after the original; the outage lasted about ${downtime} ms`,
+    );
+    assert.ok(restored.value < (fresh as number) - 4_000, 'the pending time before the crash still counts');
+  } finally {
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -28,7 +28,13 @@ function median(xs: number[]): number {
 
 function loggers(destination: () => DestinationStream) {
   const plain = pino({ base: BASE }, destination());
-  const vigil = createLogging({ level: 'info', base: BASE, redact: {}, sampling: {}, destination: destination() }).logger;
+  const vigil = createLogging({
+    level: 'info',
+    base: BASE,
+    redact: {},
+    sampling: {},
+    destination: destination(),
+  }).logger;
   return { plain, vigil };
 }
 

@@ -16,7 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { duBytes, freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
-import { makeTemplate, SPANS_PER_REQUEST, SPANS_PER_TRACE, stamp, type Template, traceIdsOf } from './workload/traces.ts';
+import {
+  makeTemplate,
+  SPANS_PER_REQUEST,
+  SPANS_PER_TRACE,
+  stamp,
+  type Template,
+  traceIdsOf,
+} from './workload/traces.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,10 +46,14 @@ const requests = Math.ceil(totalSpans / SPANS_PER_REQUEST);
 // Requests move forward 100 ms each, ending about now.
 const STEP_MS = 100;
 const baseMs = Date.now() - requests * STEP_MS - 60_000;
-const templates: Template[] = Array.from({ length: Number(args.templates) }, (_, i) => makeTemplate(1000 + i, baseMs));
+const templates: Template[] = Array.from({ length: Number(args.templates) }, (_, i) =>
+  makeTemplate(1000 + i, baseMs),
+);
 const templateOf = (n: number) => templates[n % templates.length];
 const otlpBytesPerSpan = templates[0].body.length / SPANS_PER_REQUEST;
-console.error(`workload: ${requests} requests × ${SPANS_PER_REQUEST} spans, ${otlpBytesPerSpan.toFixed(0)} OTLP bytes/span`);
+console.error(
+  `workload: ${requests} requests × ${SPANS_PER_REQUEST} spans, ${otlpBytesPerSpan.toFixed(0)} OTLP bytes/span`,
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-traces-bench-'));
 const configPath = join(dir, 'vigil.yml');
@@ -73,7 +84,8 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 try {
   // ---- ingest
@@ -105,7 +117,9 @@ try {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const spansPerSecond = (requests * SPANS_PER_REQUEST) / seconds;
   const peakIngestRss = rss.peak();
-  console.error(`ingested in ${seconds.toFixed(1)}s: ${fmt(spansPerSecond)} spans/s, ${failed} failed${firstError ? ` (${firstError})` : ''}`);
+  console.error(
+    `ingested in ${seconds.toFixed(1)}s: ${fmt(spansPerSecond)} spans/s, ${failed} failed${firstError ? ` (${firstError})` : ''}`,
+  );
 
   // ---- bytes on disk after a clean shutdown (everything in blocks)
   const stopStarted = Date.now();
@@ -113,7 +127,9 @@ try {
   rss.stop();
   const diskBytes = duBytes(join(dir, 'data', 'traces'));
   const bytesPerSpan = diskBytes / (requests * SPANS_PER_REQUEST);
-  console.error(`shutdown (persisting the head) took ${Date.now() - stopStarted} ms; ${fmt(diskBytes / 2 ** 20, 1)} MiB on disk`);
+  console.error(
+    `shutdown (persisting the head) took ${Date.now() - stopStarted} ms; ${fmt(diskBytes / 2 ** 20, 1)} MiB on disk`,
+  );
 
   // ---- queries after a restart
   server = await start();
@@ -125,7 +141,9 @@ try {
     const ids = traceIdsOf(templateOf(n), n);
     const id = ids[i % ids.length];
     const t0 = process.hrtime.bigint();
-    const res = await fetch(`${server.url}/api/traces/${id}`, { headers: { accept: 'application/protobuf' } });
+    const res = await fetch(`${server.url}/api/traces/${id}`, {
+      headers: { accept: 'application/protobuf' },
+    });
     const bytes = new Uint8Array(await res.arrayBuffer());
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (res.status !== 200 || bytes.length < SPANS_PER_TRACE * 100) wrong++;
@@ -137,7 +155,10 @@ try {
   const searches: { name: string; q: string }[] = [
     { name: 'errors in one service', q: '{ resource.service.name = "payments" && status = error }' },
     { name: 'attribute and duration', q: '{ span.app.tenant = "tenant-7" && duration > 50ms }' },
-    { name: 'structural', q: '{ resource.service.name = "gateway" } >> { span.db.system = "postgresql" && status = error }' },
+    {
+      name: 'structural',
+      q: '{ resource.service.name = "gateway" } >> { span.db.system = "postgresql" && status = error }',
+    },
     { name: 'aggregate', q: '{ span.http.response.status_code = 500 } | count() > 1' },
     { name: 'no match (full scan)', q: '{ span.app.request_id = "no-such-id" }' },
   ];
@@ -162,7 +183,9 @@ try {
   await stopProcess(server.child);
 
   console.log(`\nTraces benchmark, ${fmt(requests * SPANS_PER_REQUEST)} spans (${concurrency} senders):\n`);
-  console.log('| spans/s (OTLP/HTTP protobuf) | failed | bytes/span on disk | OTLP bytes/span | peak RSS (MiB) |');
+  console.log(
+    '| spans/s (OTLP/HTTP protobuf) | failed | bytes/span on disk | OTLP bytes/span | peak RSS (MiB) |',
+  );
   console.log('| ---: | ---: | ---: | ---: | ---: |');
   console.log(
     `| ${fmt(spansPerSecond)} | ${failed} | ${fmt(bytesPerSpan, 1)} | ${fmt(otlpBytesPerSpan)} | ${fmt(peakIngestRss / 2 ** 20)} |`,
@@ -170,9 +193,12 @@ try {
   console.log(
     `\nTrace by id (${lookups} lookups, protobuf): median ${fmt(quantile(latencies, 0.5), 1)} ms, p90 ${fmt(quantile(latencies, 0.9), 1)} ms, p99 ${fmt(quantile(latencies, 0.99), 1)} ms, max ${fmt(latencies[latencies.length - 1], 1)} ms; ${wrong} wrong\n`,
   );
-  console.log('| TraceQL search (limit 20, whole time range) | median ms | traces found | traces inspected |');
+  console.log(
+    '| TraceQL search (limit 20, whole time range) | median ms | traces found | traces inspected |',
+  );
   console.log('| --- | ---: | ---: | ---: |');
-  for (const r of searchResults) console.log(`| \`${r.q}\` | ${fmt(r.ms)} | ${r.found} | ${fmt(r.inspected)} |`);
+  for (const r of searchResults)
+    console.log(`| \`${r.q}\` | ${fmt(r.ms)} | ${r.found} | ${fmt(r.inspected)} |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

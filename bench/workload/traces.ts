@@ -9,7 +9,13 @@
  * (the sender spends almost no CPU).
  */
 import { tracesDataBytes } from '../../packages/server/src/api/tempo/trace-encoding.ts';
-import type { Attribute, AttributeValue, Resource, Span, SpanEvent } from '../../packages/server/src/model/span.ts';
+import type {
+  Attribute,
+  AttributeValue,
+  Resource,
+  Span,
+  SpanEvent,
+} from '../../packages/server/src/model/span.ts';
 
 const SERVICES = ['gateway', 'checkout', 'payments', 'inventory', 'users'];
 const TRACES_PER_REQUEST = 50;
@@ -31,7 +37,10 @@ function rng(seed: number): () => number {
 
 function hexOf(rand: () => number, bytes: number): string {
   let s = '';
-  for (let i = 0; i < bytes; i++) s += Math.floor(rand() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    s += Math.floor(rand() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return s;
 }
 
@@ -62,7 +71,13 @@ function resourceFor(service: string, instance: number): Resource {
 }
 
 const RESOURCES = SERVICES.map((s, i) => resourceFor(s, i));
-const SCOPE = { name: '@opentelemetry/instrumentation-http', version: '0.57.0', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+const SCOPE = {
+  name: '@opentelemetry/instrumentation-http',
+  version: '0.57.0',
+  attributes: [],
+  droppedAttributesCount: 0,
+  schemaUrl: '',
+};
 
 function attrs(list: [string, AttributeValue][]): Attribute[] {
   return list.map(([key, value]) => ({ key, value }));
@@ -224,7 +239,12 @@ export function makeTemplate(seed: number, baseMs: number): Template {
   return {
     body,
     spans,
-    idOffsets: Int32Array.from(offsetsOf(body, [...ids].map((h) => Buffer.from(h, 'hex')))),
+    idOffsets: Int32Array.from(
+      offsetsOf(
+        body,
+        [...ids].map((h) => Buffer.from(h, 'hex')),
+      ),
+    ),
     timeOffsets: Int32Array.from(offsetsOf(body, [...times].map(timeBuf))),
   };
 }

@@ -5,9 +5,10 @@
  * temp folder) and live mode (the real engine over the Vigil's storage), and forwards everything
  * else — HTTP and WebSockets — to the Vigil.
  */
-import WebSocket from 'ws';
+
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import WebSocket from 'ws';
 import { createHttpServer } from '../../server/src/api/server.ts';
 import { registerDashboards } from '../../server/src/api/vigil/dashboards.ts';
 import { registerLive } from '../../server/src/api/vigil/live.ts';
@@ -70,7 +71,9 @@ export async function startUiServer(vigil: TestVigil, dashboardsDir: string): Pr
         });
         upstream.on('message', (d) => socket.send(String(d)));
         // Codes 1005/1006/1015 describe a closure but cannot be sent in a close frame.
-        upstream.on('close', (code, reason) => socket.close([1005, 1006, 1015].includes(code) ? 1000 : code, reason));
+        upstream.on('close', (code, reason) =>
+          socket.close([1005, 1006, 1015].includes(code) ? 1000 : code, reason),
+        );
         upstream.on('error', () => socket.close(1011));
         socket.on('message', (d) => {
           if (upstream.readyState === WebSocket.OPEN) upstream.send(String(d));

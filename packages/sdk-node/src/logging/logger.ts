@@ -167,12 +167,16 @@ export function createLogging(setup: LoggingSetup): Logging {
   // samples can be written (see LogSamplingOptions.always).
   const startLevel = pino.levels.values[setup.level] ?? Number.POSITIVE_INFINITY;
   const sampler =
-    setup.sampling === false ||
-    (!setup.sampling.always && startLevel > (setup.sampling.maxLevel ?? 20))
+    setup.sampling === false || (!setup.sampling.always && startLevel > (setup.sampling.maxLevel ?? 20))
       ? undefined
       : new LogSampler(setup.sampling);
   const hooks: NonNullable<LoggerOptions['hooks']> = {};
-  const options: LoggerOptions = { level: setup.level, base: setup.base, timestamp: correlatedTimestamp, hooks };
+  const options: LoggerOptions = {
+    level: setup.level,
+    base: setup.base,
+    timestamp: correlatedTimestamp,
+    hooks,
+  };
   if (redact) {
     // Bindings given to child() are fixed by code, not data, and pino does not format them.
     options.formatters = { log: (obj) => redact(obj), bindings: (b) => redact(b) };

@@ -13,6 +13,8 @@ import type { SourceSnapshot } from './aggregate.ts';
 import type { FamilySnapshot } from './snapshot.ts';
 
 const CHANNEL = 'vigil:metrics:v1';
+/** How long a collection waits for queued joins before trusting its member list, in ms. */
+const COLLECT_GRACE_MS = 10;
 
 type Message =
   | { type: 'who' }
@@ -56,6 +58,8 @@ export class ThreadCollector {
   private readonly channel = new BroadcastChannel(CHANNEL);
   private readonly members = new Set<number>();
   private nextId = 1;
+  /** Collections in progress, told about threads that join while they wait. */
+  private readonly joinWatchers = new Set<(thread: number) => void>();
   private readonly pending = new Map<number, (m: { thread: number; families: FamilySnapshot[] }) => void>();
   /** Settles shortly after creation, once running threads have had time to answer "who". */
   private readonly settled: Promise<void>;
@@ -65,7 +69,10 @@ export class ThreadCollector {
     this.channel.unref();
     this.channel.onmessage = (event) => {
       const m = (event as { data: Message }).data;
-      if (m?.type === 'join') this.members.add(m.thread);
+      if (m?.type === 'join') {
+        this.members.add(m.thread);
+        for (const watch of this.joinWatchers) watch(m.thread);
+      }
       else if (m?.type === 'leave') this.members.delete(m.thread);
       else if (m?.type === 'snapshot') {
         this.members.add(m.thread);
@@ -80,28 +87,51 @@ export class ThreadCollector {
     return [...this.members];
   }
 
-  /** Asks every known worker thread for its metrics; waits at most `timeoutMs` for answers. */
+  /**
+   * Asks every worker thread for its metrics; waits at most `timeoutMs` for answers.
+   *
+   * A thread's "join" travels on this channel while the app's own signals (a parentPort message
+   * saying "ready") travel on another, so a join may still be queued when collect() is called.
+   * Joins that arrive while collecting are therefore awaited too, and the round is not declared
+   * complete until a short grace period has let already-queued messages be delivered.
+   */
   async collect(timeoutMs: number): Promise<SourceSnapshot[]> {
     await this.settled;
-    if (this.members.size === 0) return [];
     const id = this.nextId++;
     const expected = new Set(this.members);
+    const answered = new Set<number>();
     const got: SourceSnapshot[] = [];
     await new Promise<void>((resolve) => {
+      let graceOver = false;
+      const finish = () => {
+        clearTimeout(timer);
+        this.joinWatchers.delete(onJoin);
+        resolve();
+      };
+      const maybeDone = () => {
+        if (graceOver && expected.size === 0) finish();
+      };
       const timer = setTimeout(() => {
         // Whoever did not answer has most likely exited.
         for (const t of expected) this.members.delete(t);
-        resolve();
+        finish();
       }, timeoutMs);
+      const onJoin = (thread: number) => {
+        if (!answered.has(thread)) expected.add(thread);
+      };
+      this.joinWatchers.add(onJoin);
       this.pending.set(id, (m) => {
-        if (!expected.delete(m.thread)) return;
+        if (answered.has(m.thread)) return;
+        answered.add(m.thread);
+        expected.delete(m.thread);
         got.push({ id: `thread-${m.thread}`, families: m.families });
-        if (expected.size === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
+        maybeDone();
       });
       this.channel.postMessage({ type: 'collect', id } satisfies Message);
+      setTimeout(() => {
+        graceOver = true;
+        maybeDone();
+      }, COLLECT_GRACE_MS);
     });
     this.pending.delete(id);
     return got;

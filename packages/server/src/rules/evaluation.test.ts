@@ -191,7 +191,12 @@ describe('alert lifecycle', () => {
       assert.equal(h.notified.length, 1);
       const [sent] = h.notified[0];
       assert.equal(sent.startsAt, t0 + 30_000);
-      assert.deepEqual(labelsToRecord(sent.labels), { alertname: 'Down', instance: 'h:1', job: 'api', severity: 'page' });
+      assert.deepEqual(labelsToRecord(sent.labels), {
+        alertname: 'Down',
+        instance: 'h:1',
+        job: 'api',
+        severity: 'page',
+      });
       assert.deepEqual(labelsToRecord(sent.annotations), { summary: 'api down, value 0' });
       assert.equal(sent.endsAt, sent.startsAt + 4 * 60_000, 'valid for 4 × max(interval, resend delay)');
       assert.equal(sent.generatorURL, 'http://vigil.test/graph?g0.expr=up+%3D%3D+0&g0.tab=1');

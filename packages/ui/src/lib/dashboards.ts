@@ -4,7 +4,16 @@
  */
 import { requestJson } from './api.ts';
 
-export type PanelType = 'timeseries' | 'stat' | 'gauge' | 'bargauge' | 'table' | 'heatmap' | 'logs' | 'traces' | 'text';
+export type PanelType =
+  | 'timeseries'
+  | 'stat'
+  | 'gauge'
+  | 'bargauge'
+  | 'table'
+  | 'heatmap'
+  | 'logs'
+  | 'traces'
+  | 'text';
 
 export const PANEL_TYPES: readonly { id: PanelType; label: string }[] = [
   { id: 'timeseries', label: 'Time series' },
@@ -89,7 +98,9 @@ export interface DashboardSummary {
 
 const BASE = '/api/vigil/v1/dashboards';
 
-export function listDashboards(signal?: AbortSignal): Promise<{ dashboards: DashboardSummary[]; readOnly: boolean }> {
+export function listDashboards(
+  signal?: AbortSignal,
+): Promise<{ dashboards: DashboardSummary[]; readOnly: boolean }> {
   return requestJson(BASE, { signal });
 }
 

@@ -28,7 +28,10 @@ export interface LogEntry {
 interface StreamsResponse {
   data: {
     resultType: 'streams' | 'matrix' | 'vector';
-    result: { stream: Metric; values: [string, string, { structuredMetadata?: Metric; parsed?: Metric }?][] }[];
+    result: {
+      stream: Metric;
+      values: [string, string, { structuredMetadata?: Metric; parsed?: Metric }?][];
+    }[];
     stats?: { summary?: { totalBytesProcessed?: number; totalLinesProcessed?: number; execTime?: number } };
   };
 }
@@ -51,14 +54,20 @@ export async function queryLogs(
   });
   const res = await fetchWithHeaders<StreamsResponse>(url, options.signal);
   if (res.data.resultType !== 'streams') {
-    throw new Error('this is a metric query; Explore shows log queries here (use the Metrics view for metric queries)');
+    throw new Error(
+      'this is a metric query; Explore shows log queries here (use the Metrics view for metric queries)',
+    );
   }
   const entries = toEntries(res.data.result);
   entries.sort((a, b) => (options.direction === 'forward' ? cmpNs(a.tsNs, b.tsNs) : cmpNs(b.tsNs, a.tsNs)));
   const s = res.data.stats?.summary;
   return {
     entries,
-    stats: { bytes: s?.totalBytesProcessed ?? 0, lines: s?.totalLinesProcessed ?? 0, seconds: s?.execTime ?? 0 },
+    stats: {
+      bytes: s?.totalBytesProcessed ?? 0,
+      lines: s?.totalLinesProcessed ?? 0,
+      seconds: s?.execTime ?? 0,
+    },
   };
 }
 
@@ -87,10 +96,12 @@ function cmpNs(a: string, b: string): number {
 
 async function fetchWithHeaders<T>(url: string, signal?: AbortSignal): Promise<T> {
   // requestJson does not take headers; the categorize flag needs one.
-  const res = await fetch(url, { headers: { accept: 'application/json', ...CATEGORIZE }, signal }).catch((err) => {
-    if (isAbort(err)) throw err;
-    throw new ApiError(`cannot reach Vigil (${(err as Error).message}); is the server running?`, 0);
-  });
+  const res = await fetch(url, { headers: { accept: 'application/json', ...CATEGORIZE }, signal }).catch(
+    (err) => {
+      if (isAbort(err)) throw err;
+      throw new ApiError(`cannot reach Vigil (${(err as Error).message}); is the server running?`, 0);
+    },
+  );
   const text = await res.text();
   if (!res.ok) {
     let message = text.trim();
@@ -113,7 +124,10 @@ export async function queryLogMetric(
   step: number,
   signal?: AbortSignal,
 ): Promise<RangeSeries[]> {
-  const data = await promGet<{ resultType: string; result: { metric: Metric; values: [number, string][] }[] }>(
+  const data = await promGet<{
+    resultType: string;
+    result: { metric: Metric; values: [number, string][] }[];
+  }>(
     '/loki/api/v1/query_range',
     { query, start: `${start}000000`, end: `${end}000000`, step: `${step / 1000}s` },
     signal,
@@ -127,12 +141,19 @@ export async function queryLogMetric(
 }
 
 export function logLabels(start: number, end: number, signal?: AbortSignal): Promise<string[]> {
-  return promGet<string[]>('/loki/api/v1/labels', { start: `${start}000000`, end: `${end}000000` }, signal).then(
-    (v) => v ?? [],
-  );
+  return promGet<string[]>(
+    '/loki/api/v1/labels',
+    { start: `${start}000000`, end: `${end}000000` },
+    signal,
+  ).then((v) => v ?? []);
 }
 
-export function logLabelValues(name: string, start: number, end: number, signal?: AbortSignal): Promise<string[]> {
+export function logLabelValues(
+  name: string,
+  start: number,
+  end: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
   return promGet<string[]>(
     `/loki/api/v1/label/${encodeURIComponent(name)}/values`,
     { start: `${start}000000`, end: `${end}000000` },
@@ -144,7 +165,13 @@ export function logLabelValues(name: string, start: number, end: number, signal?
 export async function traceLogs(traceId: string, signal?: AbortSignal): Promise<LogEntry[]> {
   const body = await requestJson<{
     data: {
-      logs: { timestamp: string; line: string; stream: Metric; structuredMetadata: Metric; spanId?: string }[];
+      logs: {
+        timestamp: string;
+        line: string;
+        stream: Metric;
+        structuredMetadata: Metric;
+        spanId?: string;
+      }[];
     };
   }>(`/api/vigil/v1/traces/${encodeURIComponent(traceId)}/logs`, { signal });
   return body.data.logs.map((l, i) => ({
@@ -172,7 +199,9 @@ export function levelOf(e: Pick<LogEntry, 'line' | 'stream' | 'metadata' | 'pars
     '';
   const fromName = normalizeLevel(named);
   if (fromName !== 'unknown') return fromName;
-  const m = /\b(fatal|panic|critical|crit|error|err|warning|warn|info|notice|debug|trace)\b/i.exec(e.line.slice(0, 300));
+  const m = /\b(fatal|panic|critical|crit|error|err|warning|warn|info|notice|debug|trace)\b/i.exec(
+    e.line.slice(0, 300),
+  );
   return m ? normalizeLevel(m[1]) : 'unknown';
 }
 
@@ -192,7 +221,13 @@ export function normalizeLevel(s: string): LogLevel {
 
 /** 32 hex digits (a trace id) inside a line or its attributes, if any. */
 export function traceIdOf(e: Pick<LogEntry, 'line' | 'stream' | 'metadata' | 'parsed'>): string | undefined {
-  const direct = e.metadata.trace_id ?? e.metadata.traceid ?? e.metadata.traceId ?? e.parsed.trace_id ?? e.parsed.traceID ?? e.parsed.traceId;
+  const direct =
+    e.metadata.trace_id ??
+    e.metadata.traceid ??
+    e.metadata.traceId ??
+    e.parsed.trace_id ??
+    e.parsed.traceID ??
+    e.parsed.traceId;
   if (direct && /^[0-9a-fA-F]{32}$/.test(direct)) return direct.toLowerCase();
   const m = /\btrace_?id["'=:\s]+([0-9a-fA-F]{32})\b/i.exec(e.line);
   return m ? m[1].toLowerCase() : undefined;

@@ -11,7 +11,10 @@ export interface TraceHit {
   rootTraceName: string;
   startTimeUnixNano: string;
   durationMs?: number;
-  spanSets?: { spans: { spanID: string; name?: string; startTimeUnixNano: string; durationNanos: string }[]; matched: number }[];
+  spanSets?: {
+    spans: { spanID: string; name?: string; startTimeUnixNano: string; durationNanos: string }[];
+    matched: number;
+  }[];
   serviceStats?: Record<string, { spanCount: number; errorCount?: number }>;
 }
 
@@ -23,7 +26,13 @@ export function searchTraces(
   signal?: AbortSignal,
 ): Promise<{ traces: TraceHit[]; metrics?: { inspectedTraces?: number; inspectedSpans?: string } }> {
   return requestJson(
-    buildUrl('/api/search', { q, start: Math.floor(start / 1000), end: Math.ceil(end / 1000), limit, spss: 3 }),
+    buildUrl('/api/search', {
+      q,
+      start: Math.floor(start / 1000),
+      end: Math.ceil(end / 1000),
+      limit,
+      spss: 3,
+    }),
     { signal },
   );
 }
@@ -112,7 +121,11 @@ interface OtlpTrace {
         startTimeUnixNano: string;
         endTimeUnixNano: string;
         attributes?: { key: string; value: OtlpAnyValue }[];
-        events?: { name: string; timeUnixNano: string; attributes?: { key: string; value: OtlpAnyValue }[] }[];
+        events?: {
+          name: string;
+          timeUnixNano: string;
+          attributes?: { key: string; value: OtlpAnyValue }[];
+        }[];
         links?: { traceId: string; spanId: string; attributes?: { key: string; value: OtlpAnyValue }[] }[];
         status?: { code?: string | number; message?: string };
       }[];
@@ -143,8 +156,16 @@ export function flattenTrace(trace: OtlpTrace): Span[] {
           attributes: attrs(s.attributes),
           resource,
           scope: { name: ss.scope?.name ?? '', version: ss.scope?.version },
-          events: (s.events ?? []).map((e) => ({ name: e.name, timeNs: Number(e.timeUnixNano), attributes: attrs(e.attributes) })),
-          links: (s.links ?? []).map((l) => ({ traceId: idToHex(l.traceId), spanId: idToHex(l.spanId), attributes: attrs(l.attributes) })),
+          events: (s.events ?? []).map((e) => ({
+            name: e.name,
+            timeNs: Number(e.timeUnixNano),
+            attributes: attrs(e.attributes),
+          })),
+          links: (s.links ?? []).map((l) => ({
+            traceId: idToHex(l.traceId),
+            spanId: idToHex(l.spanId),
+            attributes: attrs(l.attributes),
+          })),
           service,
         });
       }
@@ -155,7 +176,9 @@ export function flattenTrace(trace: OtlpTrace): Span[] {
 
 /** A trace by id, as spans. */
 export async function getTrace(id: string, signal?: AbortSignal): Promise<Span[]> {
-  const body = await requestJson<{ trace?: OtlpTrace }>(`/api/v2/traces/${encodeURIComponent(id)}`, { signal });
+  const body = await requestJson<{ trace?: OtlpTrace }>(`/api/v2/traces/${encodeURIComponent(id)}`, {
+    signal,
+  });
   return flattenTrace(body.trace ?? {});
 }
 
@@ -168,7 +191,9 @@ export async function tagValues(tag: string, signal?: AbortSignal): Promise<stri
 }
 
 export async function tagNames(signal?: AbortSignal): Promise<string[]> {
-  const body = await requestJson<{ scopes?: { name: string; tags: string[] }[] }>('/api/v2/search/tags', { signal });
+  const body = await requestJson<{ scopes?: { name: string; tags: string[] }[] }>('/api/v2/search/tags', {
+    signal,
+  });
   const out: string[] = [];
   for (const s of body.scopes ?? []) {
     for (const t of s.tags) out.push(s.name === 'intrinsic' ? t : `${s.name}.${t}`);

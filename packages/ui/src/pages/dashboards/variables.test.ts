@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ALL, escapeRegex, formatSelection, interpolate, parseVariableQuery, referencedVariables } from './variables.ts';
+import {
+  ALL,
+  escapeRegex,
+  formatSelection,
+  interpolate,
+  parseVariableQuery,
+  referencedVariables,
+} from './variables.ts';
 
 test('label_values with and without a selector; custom lists', () => {
   assert.deepEqual(parseVariableQuery('label_values(job)'), { kind: 'label_values', label: 'job' });
@@ -14,7 +21,10 @@ test('label_values with and without a selector; custom lists', () => {
     match: 'rate(x[5m])',
     label: 'code',
   });
-  assert.deepEqual(parseVariableQuery('prod, staging ,dev'), { kind: 'custom', values: ['prod', 'staging', 'dev'] });
+  assert.deepEqual(parseVariableQuery('prod, staging ,dev'), {
+    kind: 'custom',
+    values: ['prod', 'staging', 'dev'],
+  });
 });
 
 test('selections: one value as is, several as an escaped alternation, All as .*', () => {
@@ -28,7 +38,11 @@ test('selections: one value as is, several as an escaped alternation, All as .*'
 test('interpolate expands variables and built-ins, leaving unknown names', () => {
   const b = { step: 30_000, range: 3_600_000 };
   assert.equal(
-    interpolate('rate(x{svc="$service", env="${env}"}[$__rate_interval]) $unknown', { service: 'api', env: 'prod' }, b),
+    interpolate(
+      'rate(x{svc="$service", env="${env}"}[$__rate_interval]) $unknown',
+      { service: 'api', env: 'prod' },
+      b,
+    ),
     'rate(x{svc="api", env="prod"}[1m]) $unknown',
   );
   assert.equal(interpolate('$__interval $__range', {}, b), '30s 3600s');

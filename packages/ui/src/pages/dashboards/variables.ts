@@ -31,7 +31,11 @@ export function parseVariableQuery(query: string): VariableSource {
       else if (c === ',' && depth === 0) split = i;
     }
     if (split < 0) return { kind: 'label_values', label: inner.trim() };
-    return { kind: 'label_values', match: inner.slice(0, split).trim(), label: inner.slice(split + 1).trim() };
+    return {
+      kind: 'label_values',
+      match: inner.slice(0, split).trim(),
+      label: inner.slice(split + 1).trim(),
+    };
   }
   return {
     kind: 'custom',
@@ -71,7 +75,11 @@ export interface BuiltIns {
 }
 
 /** Expands variables in a query; unknown `$names` are left as they are. */
-export function interpolate(text: string, values: Readonly<Record<string, string>>, builtins: BuiltIns): string {
+export function interpolate(
+  text: string,
+  values: Readonly<Record<string, string>>,
+  builtins: BuiltIns,
+): string {
   const scrape = builtins.scrapeInterval ?? 15_000;
   const all: Record<string, string> = {
     __interval: formatDuration(builtins.step),
@@ -82,15 +90,19 @@ export function interpolate(text: string, values: Readonly<Record<string, string
     __range_s: String(Math.round(builtins.range / 1000)),
     ...values,
   };
-  return text.replace(/\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|\$([a-zA-Z_][a-zA-Z0-9_]*)/g, (whole, braced?: string, bare?: string) => {
-    const name = (braced ?? bare)!;
-    return name in all ? all[name] : whole;
-  });
+  return text.replace(
+    /\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|\$([a-zA-Z_][a-zA-Z0-9_]*)/g,
+    (whole, braced?: string, bare?: string) => {
+      const name = (braced ?? bare)!;
+      return name in all ? all[name] : whole;
+    },
+  );
 }
 
 /** Names of variables a text refers to (to re-fetch chained variables). */
 export function referencedVariables(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|\$([a-zA-Z_][a-zA-Z0-9_]*)/g)) out.add(m[1] ?? m[2]);
+  for (const m of text.matchAll(/\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|\$([a-zA-Z_][a-zA-Z0-9_]*)/g))
+    out.add(m[1] ?? m[2]);
   return [...out];
 }

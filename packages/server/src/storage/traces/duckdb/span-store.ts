@@ -530,7 +530,11 @@ export class DuckDBSpanStore implements SpanStore {
           tags.addResourceOnce(this.resources.get(s.resource).value);
           continue;
         }
-        const span = new EncodedSpan(s.bytes, this.resources.get(s.resource).value, this.scopes.get(s.scope).value);
+        const span = new EncodedSpan(
+          s.bytes,
+          this.resources.get(s.resource).value,
+          this.scopes.get(s.scope).value,
+        );
         if (s.root) {
           rootService = service;
           rootName = span.name;

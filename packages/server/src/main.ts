@@ -17,6 +17,8 @@ import { registerPrometheusStatus } from './api/prometheus/status.ts';
 import { registerPrometheusTargets } from './api/prometheus/targets.ts';
 import { createHttpServer, isLoopbackHost } from './api/server.ts';
 import { registerAdminEndpoints, registerLifecycle } from './api/vigil/admin.ts';
+import { registerDashboards } from './api/vigil/dashboards.ts';
+import { registerLive } from './api/vigil/live.ts';
 import { registerSelfEndpoints } from './api/vigil/self.ts';
 import { registerUi } from './api/vigil/ui.ts';
 import { ConfigError, loadConfigFile } from './config/load.ts';
@@ -212,6 +214,17 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
   traces.registerApi(app);
   logs.registerApi(app);
   registerUi(app);
+  registerDashboards(app, {
+    dir: config.dashboards.dir
+      ? resolve(baseDir, config.dashboards.dir)
+      : options.configPath
+        ? join(baseDir, 'dashboards')
+        : join(options.dataDir, 'dashboards'),
+    readOnly: config.dashboards.read_only,
+  });
+  registerLive(app, {
+    rangeQuery: (q, start, end, step, o) => engine.rangeQuery(storage, q, start, end, step, o),
+  });
   rules.registerApi(app);
   alerting.registerApi(app);
   anomaly.registerApi(app);

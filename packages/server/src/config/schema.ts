@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alertingConfigSchema, alertmanagerConfigSchema } from './alerting.ts';
 import { anomalyRulesSchema } from './anomaly.ts';
+import { dashboardsConfigSchema } from './dashboards.ts';
 import { logsConfigSchema } from './logs.ts';
 import { probesConfigSchema } from './probes.ts';
 import { ruleFilesSchema } from './rules.ts';
@@ -115,6 +116,7 @@ export const configSchema = z
     alerting: alertingConfigSchema.optional(),
     probes: probesConfigSchema.optional(),
     anomaly_rules: anomalyRulesSchema.default([]),
+    dashboards: dashboardsConfigSchema.prefault({}),
   })
   .strict();
 

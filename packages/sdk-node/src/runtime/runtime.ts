@@ -54,13 +54,15 @@ export function startRuntimeMetrics(registry: Registry, options: RuntimeMetricsO
   delay.enable();
   let lastElu: EventLoopUtilization = performance.eventLoopUtilization();
 
+  // With no sample since the last collection (scraped again within one resolution tick) the
+  // histogram reads min = 2^63 ns and mean = NaN; the gauges then keep their previous values.
   const lag = (name: string, help: string, read: () => number) =>
     registry.gauge({
       name,
       help,
       aggregate: 'perWorker',
       collect() {
-        this.set(read() / 1e9);
+        if (delay.count > 0) this.set(read() / 1e9);
       },
     });
   lag(

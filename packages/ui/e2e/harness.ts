@@ -196,3 +196,104 @@ export function generate(
   for (let t = start; t <= end; t += stepMs) samples.push([t, f(t, i++)]);
   return { labels, samples };
 }
+
+/** One Loki stream for the push API: labels and [time ms, line, structured metadata?] entries. */
+export interface TestStream {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly lines: readonly (readonly [number, string, Readonly<Record<string, string>>?])[];
+}
+
+/** Pushes log lines over Loki's JSON push API; fails the test unless they were accepted. */
+export async function pushLogs(vigilUrl: string, streams: readonly TestStream[]): Promise<void> {
+  const body = {
+    streams: streams.map((s) => ({
+      stream: s.labels,
+      values: s.lines.map(([t, line, meta]) =>
+        meta ? [`${Math.round(t)}000000`, line, meta] : [`${Math.round(t)}000000`, line],
+      ),
+    })),
+  };
+  const res = await fetch(`${vigilUrl}/loki/api/v1/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 204, `log push failed: ${res.status} ${await res.text()}`);
+}
+
+/** A span for sendTrace: times in ms, ids in hex (16 digits), parent absent for the root. */
+export interface TestSpan {
+  readonly id: string;
+  readonly parent?: string;
+  readonly service: string;
+  readonly name: string;
+  readonly start: number;
+  readonly duration: number;
+  readonly kind?: 'server' | 'client' | 'internal';
+  readonly error?: string;
+  readonly attributes?: Readonly<Record<string, string | number>>;
+  readonly events?: readonly { readonly name: string; readonly time: number }[];
+}
+
+const KIND = { internal: 1, server: 2, client: 3 };
+
+/** Sends one trace over OTLP/HTTP JSON; fails the test unless it was accepted. */
+export async function sendTrace(
+  vigilUrl: string,
+  traceId: string,
+  spans: readonly TestSpan[],
+): Promise<void> {
+  const ns = (ms: number) => `${BigInt(Math.round(ms * 1000)) * 1000n}`;
+  const attrs = (a: Readonly<Record<string, string | number>> = {}) =>
+    Object.entries(a).map(([key, v]) => ({
+      key,
+      value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v },
+    }));
+  const services = [...new Set(spans.map((s) => s.service))];
+  const body = {
+    resourceSpans: services.map((service) => ({
+      resource: { attributes: attrs({ 'service.name': service }) },
+      scopeSpans: [
+        {
+          scope: { name: 'vigil-ui-e2e' },
+          spans: spans
+            .filter((s) => s.service === service)
+            .map((s) => ({
+              traceId,
+              spanId: s.id,
+              parentSpanId: s.parent ?? '',
+              name: s.name,
+              kind: KIND[s.kind ?? 'internal'],
+              startTimeUnixNano: ns(s.start),
+              endTimeUnixNano: ns(s.start + s.duration),
+              attributes: attrs(s.attributes),
+              events: (s.events ?? []).map((e) => ({ name: e.name, timeUnixNano: ns(e.time) })),
+              status: s.error ? { code: 2, message: s.error } : { code: 0 },
+            })),
+        },
+      ],
+    })),
+  };
+  const res = await fetch(`${vigilUrl}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, `trace push failed: ${res.status} ${await res.text()}`);
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -207,6 +207,17 @@ export function levelOf(e: Pick<LogEntry, 'line' | 'stream' | 'metadata' | 'pars
 
 export type LogLevel = 'critical' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'unknown';
 
+/** The colour each level is drawn in (volume bars, the mark beside a line). */
+export const LEVEL_COLORS: Record<LogLevel, string> = {
+  critical: '#d1365f',
+  error: '#e5534b',
+  warn: '#e0a030',
+  info: '#3fa66b',
+  debug: '#6f8fd8',
+  trace: '#9b8fc9',
+  unknown: '#8a8f98',
+};
+
 /** Maps the many spellings of a level to one of LogLevel. */
 export function normalizeLevel(s: string): LogLevel {
   const v = s.toLowerCase();

@@ -43,9 +43,16 @@ interface Harness {
 
 async function harness(
   rulesYaml: string,
-  opts: { interval?: string; start?: number; storage?: MemoryStorage; forGracePeriod?: number } = {},
+  opts: {
+    interval?: string;
+    start?: number;
+    storage?: MemoryStorage;
+    forGracePeriod?: number;
+    /** An empty directory for the rule file (default: a new temporary one). */
+    dir?: string;
+  } = {},
 ): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vigil-rules-'));
   const rulesFile = join(dir, 'rules.yml');
   writeFileSync(rulesFile, rulesYaml);
   const interval = opts.interval ?? '10s';
@@ -130,8 +137,7 @@ describe('group schedule', () => {
     const h = await harness('groups:\n- name: rec\n  rules:\n  - record: one\n    expr: vector(1)\n');
     try {
       const g = h.rules.manager.ruleGroups()[0];
-      const hash = promqlLabelsHash(labelsFromRecord({ file: g.file, name: 'rec' }));
-      const offset = Math.floor(Number(hash % 10_000_000_000n) / 1_000_000);
+      const offset = groupOffset(g.file, 'rec', 10_000);
       await h.clock.advance(45_000);
       const [series] = await h.samples('one');
       assert.ok(series.points.length >= 4);
@@ -304,9 +310,23 @@ describe('reload', () => {
 });
 
 describe("restoring 'for' state after a restart", () => {
-  // ALERTS_FOR_STATE as the previous process left it: the alert active since `activeAt`,
-  // last written at `downAt`.
-  async function restored(holdMs: number, activeAt: number, downAt: number, now: number) {
+  const INTERVAL = 10_000;
+  // Where the restore falls within the group's evaluation slot depends on the group's hash
+  // offset, which depends on the rule file's path (a random temporary directory). Each case
+  // therefore runs at several phases chosen explicitly (start on a slot, just after one, half
+  // way, just before the next), so the outcome never depends on the path the run happened to get.
+  const PHASES = [0, 1, INTERVAL / 2, INTERVAL - 1];
+
+  /**
+   * Starts a group with ALERTS_FOR_STATE as the previous process left it (the alert active since
+   * `activeAt`, last written at `downAt`), with the clock `phase` ms after a slot of the group
+   * and at least at START; returns the alert's activeAt right after the restore and the
+   * restore's time.
+   */
+  async function restored(holdMs: number, activeAt: number, downAt: number, phase: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'));
+    const offset = groupOffset(join(dir, 'rules.yml'), 'g', INTERVAL);
+    const now = START + ((((phase + offset - START) % INTERVAL) + INTERVAL) % INTERVAL);
     const storage = new MemoryStorage();
     await storage.append([
       {
@@ -317,42 +337,49 @@ describe("restoring 'for' state after a restart", () => {
     ]);
     const h = await harness(
       `groups:\n- name: g\n  rules:\n  - alert: Long\n    expr: vector(1)\n    for: ${holdMs / 1000}s\n`,
-      {
-        start: now,
-        storage,
-      },
+      { start: now, storage, dir },
     );
     try {
-      // The restore runs right after the second evaluation, at that evaluation's slot.
       const g = h.rules.manager.ruleGroups()[0];
-      const restoreAt = g.evalTimestamp(now) + 2 * g.interval;
+      assert.equal(g.evalTimestamp(now), now - phase, 'the clock starts at the chosen phase');
+      // The first evaluation is at the next slot; the restore runs right after the second one,
+      // at that evaluation's time (the clock's now, as Prometheus's time.Now()).
+      const restoreAt = now - phase + 2 * INTERVAL;
+      await h.clock.advanceTo(restoreAt - 1);
+      const rule = alertingRule(h, 'Long');
+      assert.equal(rule.restored, false, 'not restored before the second evaluation');
       await h.clock.advanceTo(restoreAt);
-      return { activeAt: alertingRule(h, 'Long').activeAlerts()[0].activeAt, restoreAt };
+      assert.equal(rule.restored, true, 'restored right after the second evaluation');
+      return { activeAt: rule.activeAlerts()[0].activeAt, restoreAt };
     } finally {
       await h.close();
     }
   }
 
-  test('time spent pending before the outage counts, the outage does not', async () => {
-    const activeAt = START - 600_000;
-    const downAt = START - 300_000; // pending for 5m of a 1h `for` when it went down
-    const r = await restored(3_600_000, activeAt, downAt, START);
-    const downtime = r.restoreAt - downAt;
-    assert.ok(
-      Math.abs(r.activeAt - (activeAt + downtime)) <= 10_000,
-      `activeAt ${r.activeAt - activeAt} after the old one`,
-    );
-  });
+  for (const phase of PHASES) {
+    test(`time spent pending before the outage counts, the outage does not (phase ${phase} ms)`, async () => {
+      const activeAt = START - 600_000;
+      const downAt = START - 300_000; // pending for 5m of a 1h `for` when it went down
+      const r = await restored(3_600_000, activeAt, downAt, phase);
+      assert.equal(r.activeAt - activeAt, r.restoreAt - downAt, 'activeAt moves by the downtime');
+    });
 
-  test('an alert about to fire waits at least the grace period (10m)', async () => {
-    const activeAt = START - 3_500_000; // 58m20s of 1h done
-    const r = await restored(3_600_000, activeAt, START - 60_000, START);
-    assert.equal(r.activeAt, r.restoreAt + 600_000 - 3_600_000);
-  });
+    test(`an alert about to fire waits at least the grace period (10m) (phase ${phase} ms)`, async () => {
+      const activeAt = START - 3_500_000; // 58m20s of 1h done
+      const r = await restored(3_600_000, activeAt, START - 60_000, phase);
+      assert.equal(r.activeAt, r.restoreAt + 600_000 - 3_600_000);
+    });
 
-  test('an alert that was already firing keeps its activeAt', async () => {
-    const activeAt = START - 7_200_000;
-    const r = await restored(3_600_000, activeAt, START - 60_000, START);
-    assert.equal(r.activeAt, activeAt);
-  });
+    test(`an alert that was already firing keeps its activeAt (phase ${phase} ms)`, async () => {
+      const activeAt = START - 7_200_000;
+      const r = await restored(3_600_000, activeAt, START - 60_000, phase);
+      assert.equal(r.activeAt, activeAt);
+    });
+  }
 });
+
+/** Prometheus's per-group evaluation offset (ms): hash of {file, name} modulo the interval. */
+function groupOffset(file: string, name: string, interval: number): number {
+  const hash = promqlLabelsHash(labelsFromRecord({ file, name }));
+  return Math.floor(Number(hash % BigInt(interval * 1_000_000)) / 1_000_000);
+}

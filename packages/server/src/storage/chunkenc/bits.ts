@@ -1,5 +1,5 @@
 /**
- * Bit-level writer and reader over byte arrays, most significant bit first, as the Gorilla
+ * Bit-level writer over byte arrays, most significant bit first, as the Gorilla
  * encoding needs. Values wider than 32 bits are passed as (hi, lo) 32-bit halves because JS
  * bitwise operators work on 32 bits.
  */
@@ -63,51 +63,3 @@ export class BitWriter {
 }
 
 export class ChunkFormatError extends Error {}
-
-/**
- * Reads bits most significant first. Keeps up to 32 bits in an accumulator and refills it a byte
- * at a time, so a read is a shift and a mask; this is the inner loop of every query over chunks.
- */
-export class BitReader {
-  private pos = 0;
-  /** The low `accBits` bits (at most 31) are the next bits of the stream. */
-  private acc = 0;
-  private accBits = 0;
-
-  constructor(private readonly bytes: Uint8Array) {}
-
-  // At most 31 bits are held, so the accumulator stays a small integer (V8 boxes larger ones).
-  private refill(): void {
-    const bytes = this.bytes;
-    while (this.accBits <= 23 && this.pos < bytes.length) {
-      this.acc = (this.acc << 8) | bytes[this.pos++];
-      this.accBits += 8;
-    }
-  }
-
-  readBit(): number {
-    if (this.accBits === 0) {
-      this.refill();
-      if (this.accBits === 0) throw new ChunkFormatError('chunk ends early');
-    }
-    this.accBits--;
-    return (this.acc >>> this.accBits) & 1;
-  }
-
-  /** Reads `n` bits (0 ≤ n ≤ 32) as an unsigned number. */
-  readBits(n: number): number {
-    if (n === 0) return 0;
-    if (n > 23) {
-      const hi = this.readBits(n - 16);
-      return hi * 0x10000 + this.readBits(16);
-    }
-    if (this.accBits < n) {
-      this.refill();
-      if (this.accBits < n) throw new ChunkFormatError('chunk ends early');
-    }
-    this.accBits -= n;
-    const out = (this.acc >>> this.accBits) & ((1 << n) - 1);
-    this.acc &= (1 << this.accBits) - 1;
-    return out;
-  }
-}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isStaleNaN, STALE_NAN } from '../../model/sample.ts';
+import { ChunkFormatError } from './bits.ts';
 import { decodeChunk, decodeXorChunk, encodeChunk, XorAppender } from './xor.ts';
 
 function bits(v: number): string {
@@ -56,4 +57,20 @@ test('decodes only the requested time range', () => {
   const n = decodeXorChunk(encodeChunk(ts, vs), outT, outV, 0, 10, 30);
   assert.deepEqual([...outT.subarray(0, n)], [10, 20, 30]);
   assert.deepEqual([...outV.subarray(0, n)], [2, 3, 4]);
+});
+
+test('a truncated chunk is an error, never samples made up from missing bytes', () => {
+  const ts = Array.from({ length: 50 }, (_, i) => i * 15_000 + (i % 7) * 1000);
+  const vs = Float64Array.from(ts, (t, i) => Math.sin(i) * t);
+  const full = encodeChunk(ts, vs);
+  const outT = new Float64Array(50);
+  const outV = new Float64Array(50);
+  assert.equal(decodeXorChunk(full, outT, outV, 0), 50);
+  for (let cut = 2; cut < full.length; cut++) {
+    assert.throws(
+      () => decodeXorChunk(full.subarray(0, cut), outT, outV, 0),
+      ChunkFormatError,
+      `cut at ${cut} of ${full.length} bytes`,
+    );
+  }
 });

@@ -175,7 +175,14 @@ function Waterfall(props: { model: Model; selected: string }) {
                 class="wf-bar"
                 style={{ left: `${left}%`, width: `${width}%`, backgroundColor: colorFor(s.service) }}
               />
-              <span class="wf-dur" style={{ left: `calc(${Math.min(left + width, 88)}% + 4px)` }}>
+              <span
+                class={`wf-dur${left + width > 85 ? ' inside' : ''}`}
+                style={
+                  left + width > 85
+                    ? { right: `calc(${100 - left - width}% + 4px)` }
+                    : { left: `calc(${left + width}% + 4px)` }
+                }
+              >
                 {formatMs((s.endNs - s.startNs) / 1e6)}
               </span>
             </div>

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerTempoApi, type TempoBackend } from '../api/tempo/routes.ts';
@@ -6,6 +5,7 @@ import type { TracesConfig } from '../config/traces.ts';
 import type { Stoppable } from '../ingest/deps.ts';
 import type { MetricsSink } from '../ingest/metrics-sink.ts';
 import { registerZipkin } from '../ingest/zipkin/index.ts';
+import type { SeriesExemplars } from '../model/exemplar.ts';
 import type { Span } from '../model/span.ts';
 import type { SelfMetrics } from '../self/metrics.ts';
 import { VIGIL_VERSION } from '../self/version.ts';
@@ -131,7 +131,11 @@ export async function startTraces(deps: TracesDeps): Promise<TracesModule> {
   const flushMetrics = async () => {
     const now = deps.now();
     graph?.expire(now);
-    const samples = [...(spanMetrics?.collect(now) ?? []), ...(graph?.collect(now) ?? [])];
+    const exemplars: SeriesExemplars[] = [];
+    const samples = [
+      ...(spanMetrics?.collect(now, exemplars) ?? []),
+      ...(graph?.collect(now, exemplars) ?? []),
+    ];
     if (spanMetrics) {
       droppedMetricSpans.inc(spanMetrics.droppedSpans - lastDropped);
       lastDropped = spanMetrics.droppedSpans;
@@ -140,6 +144,12 @@ export async function startTraces(deps: TracesDeps): Promise<TracesModule> {
     const result = await deps.metrics.append('span_metrics', samples);
     if (result.rejected.length > 0)
       log.debug({ rejected: result.rejected }, 'some span-metric samples were refused');
+    // After the samples, so the exemplars' series exist; they link latency buckets to traces.
+    if (exemplars.length > 0) {
+      const ex = await deps.metrics.appendExemplars('span_metrics', exemplars);
+      if (ex.rejected.length > 0)
+        log.debug({ rejected: ex.rejected }, 'some span-metric exemplars were refused');
+    }
   };
   const timers: NodeJS.Timeout[] = [];
   const flushEvery = Math.min(

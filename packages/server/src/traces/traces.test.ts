@@ -179,3 +179,43 @@ test('tail sampling keeps whole error traces, drops the rest, and span metrics s
     await vigil.stop();
   }
 });
+
+test('a span-metrics exemplar from /api/v1/query_exemplars leads to a trace fetchable by id', async () => {
+  const vigil = await startTestVigil('traces:\n  span_metrics:\n    flush_interval: 100ms\n');
+  try {
+    const slow = request(200, { apiMs: 3000 });
+    await post(vigil, slow);
+    type ExemplarData = { labels: Record<string, string>; value: string; timestamp: number };
+    let found: { seriesLabels: Record<string, string>; exemplars: ExemplarData[] }[] = [];
+    await eventually(async () => {
+      const now = Date.now() / 1000;
+      const url = `${vigil.url}/api/v1/query_exemplars?query=${encodeURIComponent(
+        'traces_spanmetrics_latency_bucket{service="api"}',
+      )}&start=${now - 600}&end=${now + 60}`;
+      const res = await fetch(url);
+      const body = (await res.json()) as { status: string; data: typeof found };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      found = body.data;
+      assert.equal(found.length, 1, JSON.stringify(found));
+    });
+    // The 3 s api span is in the 4.096 bucket; its exemplar names that span and its trace.
+    const [series] = found;
+    assert.equal(series.seriesLabels.le, '4.096');
+    assert.equal(series.seriesLabels.span_kind, 'SPAN_KIND_SERVER');
+    assert.equal(series.exemplars.length, 1);
+    const [ex] = series.exemplars;
+    assert.deepEqual(ex.labels, { traceID: slow[2].traceId, spanID: slow[2].spanId });
+    assert.equal(Number(ex.value), 3);
+
+    const res = await fetch(`${vigil.url}/api/traces/${ex.labels.traceID}`);
+    assert.equal(res.status, 200);
+    const trace = (await res.json()) as { batches: { scopeSpans: { spans: { spanId: string }[] }[] }[] };
+    const ids = trace.batches.flatMap((b) => b.scopeSpans.flatMap((s) => s.spans.map((sp) => sp.spanId)));
+    assert.equal(ids.length, 3);
+    // Tempo's OTLP JSON writes ids in base64.
+    const spanIdB64 = Buffer.from(ex.labels.spanID, 'hex').toString('base64');
+    assert.ok(ids.includes(spanIdB64), `span ${spanIdB64} is in the trace: ${ids.join(', ')}`);
+  } finally {
+    await vigil.stop();
+  }
+});

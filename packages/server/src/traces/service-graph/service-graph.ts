@@ -15,6 +15,7 @@
  * database calls complete on their own (connection_type="database").
  */
 import type { ServiceGraphConfig } from '../../config/traces.ts';
+import type { SeriesExemplars } from '../../model/exemplar.ts';
 import type { Label } from '../../model/labels.ts';
 import type { SeriesSamples } from '../../model/sample.ts';
 import { type Span, SpanKind, StatusCode, serviceName, spanKindName } from '../../model/span.ts';
@@ -222,16 +223,20 @@ export class ServiceGraph {
     });
     this.requests.inc(key, labels, 1, nowMs);
     if (edge.failed) this.failed.inc(key, labels, 1, nowMs);
-    this.serverSeconds.observe(key, labels, edge.serverSeconds, nowMs);
-    this.clientSeconds.observe(key, labels, edge.clientSeconds, nowMs);
+    // The edge key is `<trace id>:<client span id>`: the exemplar names the client span's trace.
+    const sep = edge.key.indexOf(':');
+    const source = { traceId: edge.key.slice(0, sep), spanId: edge.key.slice(sep + 1) };
+    this.serverSeconds.observe(key, labels, edge.serverSeconds, nowMs, source);
+    this.clientSeconds.observe(key, labels, edge.clientSeconds, nowMs, source);
   }
 
-  collect(nowMs: number): SeriesSamples[] {
+  /** Samples at `nowMs`; latency buckets observed since the last collection add exemplars. */
+  collect(nowMs: number, exemplars?: SeriesExemplars[]): SeriesSamples[] {
     const out: SeriesSamples[] = [];
     this.requests.collect(out, nowMs, STALE_AFTER_MS);
     this.failed.collect(out, nowMs, STALE_AFTER_MS);
-    this.serverSeconds.collect(out, nowMs, STALE_AFTER_MS);
-    this.clientSeconds.collect(out, nowMs, STALE_AFTER_MS);
+    this.serverSeconds.collect(out, nowMs, STALE_AFTER_MS, exemplars);
+    this.clientSeconds.collect(out, nowMs, STALE_AFTER_MS, exemplars);
     return out;
   }
 

@@ -5,8 +5,27 @@
  * does) so rate() and increase() see it start from zero; a series not updated for `staleAfterMs`
  * gets a staleness marker and is forgotten.
  */
+import type { SeriesExemplars } from '../../model/exemplar.ts';
 import { type Label, type Labels, labelsFromPairs, METRIC_NAME } from '../../model/labels.ts';
 import { type SeriesSamples, STALE_NAN } from '../../model/sample.ts';
+
+/** The span an observation came from, attached to its bucket as an exemplar. */
+export interface ExemplarSource {
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+/**
+ * Exemplar label names, as Tempo's metrics-generator writes them (`traceID`), plus the span id.
+ * Grafana's Prometheus data source links an exemplar to a trace through the `traceID` label.
+ */
+export const EXEMPLAR_TRACE_ID_LABEL = 'traceID';
+export const EXEMPLAR_SPAN_ID_LABEL = 'spanID';
+
+interface PendingExemplar {
+  readonly source: ExemplarSource;
+  readonly value: number;
+}
 
 interface CounterSeries {
   readonly labels: Labels;
@@ -22,6 +41,8 @@ interface HistogramSeries {
   readonly countLabels: Labels;
   /** Non-cumulative counts per bound, +Inf last. */
   readonly counts: Float64Array;
+  /** Per bucket, the latest observation with a source since the last collection (Tempo keeps one). */
+  readonly exemplars: (PendingExemplar | undefined)[];
   sum: number;
   count: number;
   fresh: boolean;
@@ -99,7 +120,14 @@ export class HistogramFamily {
     return this.series.has(key);
   }
 
-  observe(key: string, labels: readonly Label[], value: number, nowMs: number): void {
+  /** Adds an observation; `source` (the span it measures) becomes its bucket's next exemplar. */
+  observe(
+    key: string,
+    labels: readonly Label[],
+    value: number,
+    nowMs: number,
+    source?: ExemplarSource,
+  ): void {
     let s = this.series.get(key);
     if (!s) {
       const named = (suffix: string, extra?: Label) =>
@@ -113,6 +141,7 @@ export class HistogramFamily {
         sumLabels: named('_sum'),
         countLabels: named('_count'),
         counts: new Float64Array(this.bounds.length + 1),
+        exemplars: new Array(this.bounds.length + 1),
         sum: 0,
         count: 0,
         fresh: true,
@@ -123,6 +152,7 @@ export class HistogramFamily {
     let i = 0;
     while (i < this.bounds.length && value > this.bounds[i]) i++;
     s.counts[i]++;
+    if (source) s.exemplars[i] = { source, value };
     s.sum += value;
     s.count++;
     s.updatedMs = nowMs;
@@ -137,7 +167,12 @@ export class HistogramFamily {
     return { buckets, sum: s.sum, count: s.count };
   }
 
-  collect(out: SeriesSamples[], nowMs: number, staleAfterMs: number): void {
+  /**
+   * Appends the series' samples to `out` and, when `exemplars` is given, each bucket's pending
+   * exemplar stamped with the collection time (as Tempo does, which also keeps every series'
+   * exemplars in time order for the exemplar store).
+   */
+  collect(out: SeriesSamples[], nowMs: number, staleAfterMs: number, exemplars?: SeriesExemplars[]): void {
     for (const [key, s] of this.series) {
       const all = [...s.bucketLabels, s.sumLabels, s.countLabels];
       if (nowMs - s.updatedMs > staleAfterMs) {
@@ -156,8 +191,24 @@ export class HistogramFamily {
           fresh ? sample(labels, [start, nowMs], [0, values[i]]) : sample(labels, [nowMs], [values[i]]),
         );
       });
+      for (let i = 0; i < s.exemplars.length; i++) {
+        const e = s.exemplars[i];
+        if (!e) continue;
+        s.exemplars[i] = undefined;
+        exemplars?.push({
+          labels: s.bucketLabels[i],
+          exemplars: [{ labels: exemplarLabels(e.source), value: e.value, timestamp: nowMs }],
+        });
+      }
     }
   }
+}
+
+function exemplarLabels(source: ExemplarSource): Labels {
+  return labelsFromPairs([
+    { name: EXEMPLAR_SPAN_ID_LABEL, value: source.spanId },
+    { name: EXEMPLAR_TRACE_ID_LABEL, value: source.traceId },
+  ]);
 }
 
 function sample(labels: Labels, timestamps: number[], values: number[]): SeriesSamples {

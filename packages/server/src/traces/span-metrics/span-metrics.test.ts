@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../config/load.ts';
+import type { SeriesExemplars } from '../../model/exemplar.ts';
 import { formatLabels } from '../../model/labels.ts';
 import { isStaleNaN } from '../../model/sample.ts';
 import { testResource, testSpan } from '../../storage/traces/storetest/spans.ts';
@@ -112,4 +113,39 @@ test('extra dimensions from span and resource attributes, status_message, and a 
     series.join('\n'),
   );
   assert.equal(m.droppedSpans, 1);
+});
+
+test('latency buckets carry an exemplar of their latest span, stamped at collection, once', () => {
+  const m = new SpanMetrics(config());
+  // Spans 0 and 1 (1 ms, 2 ms) share the 0.002 bucket: the later one is its exemplar.
+  m.observe(spans(), NOW);
+  const exemplars: SeriesExemplars[] = [];
+  m.collect(NOW + 1000, exemplars);
+  const got = exemplars.map((s) => ({
+    series: formatLabels(s.labels),
+    exemplars: s.exemplars.map((e) => ({ labels: formatLabels(e.labels), value: e.value, t: e.timestamp })),
+  }));
+  const series = (le: string, status = 'STATUS_CODE_UNSET') =>
+    `traces_spanmetrics_latency_bucket{le="${le}", service="api", span_kind="SPAN_KIND_SERVER", span_name="GET /items", status_code="${status}"}`;
+  const ex = (i: number, seconds: number) => [
+    {
+      labels: `{spanID="${'2'.repeat(15)}${i}", traceID="${'1'.repeat(31)}${i}"}`,
+      value: seconds,
+      t: NOW + 1000,
+    },
+  ];
+  assert.deepEqual(
+    got.sort((a, b) => a.series.localeCompare(b.series)),
+    [
+      { series: series('+Inf', 'STATUS_CODE_ERROR'), exemplars: ex(5, 20) },
+      { series: series('0.002'), exemplars: ex(1, 0.002) },
+      { series: series('0.004'), exemplars: ex(2, 0.003) },
+      { series: series('0.008'), exemplars: ex(3, 0.0045) },
+      { series: series('2.048'), exemplars: ex(4, 2.048) },
+    ].sort((a, b) => a.series.localeCompare(b.series)),
+  );
+  // An exemplar is written once; a collection with no new spans has none.
+  const again: SeriesExemplars[] = [];
+  m.collect(NOW + 2000, again);
+  assert.deepEqual(again, []);
 });

@@ -5,6 +5,9 @@
  *   traces_spanmetrics_calls_total{service, span_name, span_kind, status_code}
  *   traces_spanmetrics_latency_bucket{..., le} / _sum / _count      latency in seconds
  *
+ * Each latency bucket carries an exemplar (labels traceID, spanID) of the latest span that fell
+ * in it since the previous collection, so a slow bucket in Grafana links to a trace.
+ *
  * span_kind and status_code are the OTLP enum names (SPAN_KIND_SERVER, STATUS_CODE_ERROR).
  * Configured `dimensions` add span (then resource) attributes as labels, dots replaced by
  * underscores. Every span is counted when it arrives, before tail sampling, so the rates stay
@@ -12,6 +15,7 @@
  */
 
 import type { SpanMetricsConfig } from '../../config/traces.ts';
+import type { SeriesExemplars } from '../../model/exemplar.ts';
 import type { Label } from '../../model/labels.ts';
 import type { SeriesSamples } from '../../model/sample.ts';
 import {
@@ -62,15 +66,18 @@ export class SpanMetrics {
       }
       const seconds = Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9;
       this.calls.inc(key, labels, 1, nowMs);
-      this.latency.observe(key, labels, seconds > 0 ? seconds : 0, nowMs);
+      this.latency.observe(key, labels, seconds > 0 ? seconds : 0, nowMs, span);
     }
   }
 
-  /** The cumulative state as samples at `nowMs` (Tempo's collection). */
-  collect(nowMs: number): SeriesSamples[] {
+  /**
+   * The cumulative state as samples at `nowMs` (Tempo's collection). Latency buckets that got a
+   * span since the last collection add an exemplar naming the latest such span to `exemplars`.
+   */
+  collect(nowMs: number, exemplars?: SeriesExemplars[]): SeriesSamples[] {
     const out: SeriesSamples[] = [];
     this.calls.collect(out, nowMs, STALE_AFTER_MS);
-    this.latency.collect(out, nowMs, STALE_AFTER_MS);
+    this.latency.collect(out, nowMs, STALE_AFTER_MS, exemplars);
     return out;
   }
 

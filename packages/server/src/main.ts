@@ -250,12 +250,15 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
     }
     try {
       await scraper?.reload(scrapeOptions(next));
+      // Rule files are read again; alerts of unchanged rules keep their state (pending timers,
+      // firing alerts). An invalid rule file refuses the reload and the old rules keep running.
+      await rules.reload(next);
     } catch (err) {
       throw new ReloadError((err as Error).message);
     }
     logger.info(
       { config: options.configPath },
-      'configuration reloaded (scrape configs; other sections apply on restart)',
+      'configuration reloaded (scrape configs and rule files; other sections apply on restart)',
     );
   };
   registerLifecycle(app, reload);

@@ -393,7 +393,7 @@ const cases: [string, () => string, 0 | 1][] = [
 ];
 
 for (const [module, target, success] of cases) {
-  test(`${module} → ${success ? 'success' : 'failure'} (${target.toString().replace(/^\(\) => /, '')})`, async () => {
+  test(`${module} → ${success ? 'success' : 'failure'} (${target.toString().replace(/^\(\)\s*=>\s*/, '')})`, async () => {
     await compare(target, module, success);
   });
 }

@@ -122,6 +122,8 @@ export async function startProbes(deps: ProbesDeps): Promise<ProbesModule> {
             const s = l.snapshot();
             return {
               ...s,
+              // null until the first probe has run (undefined would drop the key from the JSON)
+              success: s.success ?? null,
               interval: formatDuration(s.intervalMs),
               lastProbe: s.lastProbe === undefined ? null : new Date(s.lastProbe).toISOString(),
             };

@@ -189,7 +189,8 @@ export function registerPrometheusRulesApi(app: FastifyInstance, source: RulesSo
           rulesJson.push({
             name: r.name,
             query: r.query,
-            labels: labelsToRecord(r.labels),
+            // Prometheus's recordingRule has `labels,omitempty`; alerting rules always have it.
+            ...(r.labels.length > 0 ? { labels: labelsToRecord(r.labels) } : {}),
             health: r.health,
             ...lastError,
             evaluationTime: r.evaluationTime,

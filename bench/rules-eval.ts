@@ -129,7 +129,8 @@ async function startVigil(dir: string, rulesPath: string): Promise<System> {
     { ...process.env, VIGIL_FROM_SOURCE: args['from-source'] ? '1' : '' },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/-/ready`);
+  // Loading 1,000 rules and starting the server takes a while on a busy machine.
+  await waitForHttp(`${url}/-/ready`, 300_000);
   return { name: 'vigil', url, pid: child.pid!, stop: () => stopProcess(child) };
 }
 
@@ -145,7 +146,7 @@ async function startPrometheus(dir: string, rulesPath: string): Promise<System> 
     '--log.level=warn',
   ]);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/-/ready`);
+  await waitForHttp(`${url}/-/ready`, 300_000);
   return { name: 'prometheus', url, pid: child.pid!, stop: () => stopProcess(child) };
 }
 

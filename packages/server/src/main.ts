@@ -39,6 +39,7 @@ import { createLogger } from './self/log.ts';
 import { SelfMetrics } from './self/metrics.ts';
 import { registerProcessMetrics } from './self/process.ts';
 import { VIGIL_VERSION } from './self/version.ts';
+import { type SloModule, startSlos } from './slo/index.ts';
 import { DuckDBMetricsStorage } from './storage/duckdb/duckdb-storage.ts';
 import type { MetricsStorage } from './storage/interface.ts';
 import { startTraces, type TracesModule } from './traces/index.ts';
@@ -128,6 +129,7 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
   let rules: RulesModule;
   let probes: ProbesModule;
   let anomaly: AnomalyModule;
+  let slos: SloModule;
   try {
     const common = { logger, self, now: Date.now };
     traces = await startTraces({
@@ -165,6 +167,17 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
     });
     modules.push(rules);
     anomaly = await startAnomaly({ ...common, config, engine, queryable: storage, sink });
+    // SLOs become generated rule groups run by the rules engine, so they start after it.
+    slos = await startSlos({
+      ...common,
+      config,
+      baseDir,
+      configFile: options.configPath ?? 'config',
+      engine,
+      queryable: storage,
+      rules,
+    });
+    modules.push(slos);
     modules.push(anomaly);
     probes = await startProbes({ ...common, config, baseDir, sink });
     modules.push(probes);
@@ -227,6 +240,7 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
   });
   rules.registerApi(app);
   alerting.registerApi(app);
+  slos.registerApi(app);
   anomaly.registerApi(app);
   probes.registerApi(app);
   registerRemoteWrite(app, deps);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type VigilConfig } from './schema.ts';
 
@@ -47,8 +47,22 @@ export function parseConfig(text: string, file: string, schema: z.ZodType = conf
   const raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
+  const problems = describeSchemaIssues(result.error.issues, doc, lineCounter, file);
+  throw new ConfigError(problems.join('\n'), problems);
+}
 
-  const problems = result.error.issues.map((issue) => {
+/**
+ * Schema problems of one parsed YAML document as `file:line: key.path: message`, each pointing at
+ * the deepest node that exists (for a missing key, its parent mapping). Also used for other YAML
+ * files validated by a zod schema (e.g. SLO files, which may hold several documents).
+ */
+export function describeSchemaIssues(
+  issues: readonly z.core.$ZodIssue[],
+  doc: Document,
+  lineCounter: LineCounter,
+  file: string,
+): string[] {
+  return issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     // The deepest node that exists: for a missing key this is its parent mapping.
     let line: number | undefined;
@@ -67,7 +81,6 @@ export function parseConfig(text: string, file: string, schema: z.ZodType = conf
     const key = path.length ? path.join('.') : '(top level)';
     return `${file}${line !== undefined ? `:${line}` : ''}: ${key}: ${describeIssue(issue)}`;
   });
-  throw new ConfigError(problems.join('\n'), problems);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -6,6 +6,7 @@ import { logsConfigSchema } from './logs.ts';
 import { probesConfigSchema } from './probes.ts';
 import { ruleFilesSchema } from './rules.ts';
 import { scrapeConfigListSchema, scrapeGlobalFields } from './scrape.ts';
+import { sloFilesSchema, slosConfigSchema } from './slo.ts';
 import { statsdConfigSchema } from './statsd.ts';
 import { tracesConfigSchema } from './traces.ts';
 import { byteSize, durationMs, listenAddress } from './units.ts';
@@ -116,6 +117,10 @@ export const configSchema = z
     alerting: alertingConfigSchema.optional(),
     probes: probesConfigSchema.optional(),
     anomaly_rules: anomalyRulesSchema.default([]),
+    /** Sloth `prometheus/v1` SLO documents, inline; see config/slo.ts. */
+    slos: slosConfigSchema.default([]),
+    /** Globs of Sloth SLO files, relative to the config file. */
+    slo_files: sloFilesSchema.default([]),
     dashboards: dashboardsConfigSchema.prefault({}),
   })
   .strict();

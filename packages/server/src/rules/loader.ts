@@ -10,7 +10,7 @@ import { AlertingRule } from './alerting-rule.ts';
 import { glob } from './glob.ts';
 import { RecordingRule } from './recording-rule.ts';
 import { mergeLabelMaps, type Rule } from './rule.ts';
-import { type NameValidation, parseRules } from './rulefmt.ts';
+import { type GroupSpec, type NameValidation, parseRules } from './rulefmt.ts';
 
 /** A group as loaded, before it is scheduled. */
 export interface LoadedGroup {
@@ -72,26 +72,32 @@ export function loadRuleFiles(
       for (const e of parsed.errors) errors.push(`${file}: ${e}`);
       continue;
     }
-    for (const g of parsed.groups) {
-      const rules: Rule[] = [];
-      for (const r of g.rules) {
-        const query = formatExpr(parseExpr(r.expr));
-        const labels = mergeLabelMaps(g.labels, r.labels);
-        if (r.alert !== '')
-          rules.push(
-            new AlertingRule(r.alert, query, r.for, r.keepFiringFor, labels, r.annotations, opts.restored),
-          );
-        else rules.push(new RecordingRule(r.record, query, labels));
-      }
-      groups.push({
-        name: g.name,
-        file,
-        interval: g.interval && g.interval > 0 ? g.interval : opts.defaultInterval,
-        queryOffset: g.queryOffset,
-        limit: g.limit,
-        rules,
-      });
-    }
+    for (const g of parsed.groups) groups.push(buildGroup(g, file, opts));
   }
   return { groups, errors };
+}
+
+/**
+ * Builds the rule objects of one validated group. Also used for groups that do not come from a
+ * rule file (the rules generated for SLOs), which are built exactly like a file's.
+ */
+export function buildGroup(g: GroupSpec, file: string, opts: LoadOptions): LoadedGroup {
+  const rules: Rule[] = [];
+  for (const r of g.rules) {
+    const query = formatExpr(parseExpr(r.expr));
+    const labels = mergeLabelMaps(g.labels, r.labels);
+    if (r.alert !== '')
+      rules.push(
+        new AlertingRule(r.alert, query, r.for, r.keepFiringFor, labels, r.annotations, opts.restored),
+      );
+    else rules.push(new RecordingRule(r.record, query, labels));
+  }
+  return {
+    name: g.name,
+    file,
+    interval: g.interval && g.interval > 0 ? g.interval : opts.defaultInterval,
+    queryOffset: g.queryOffset,
+    limit: g.limit,
+    rules,
+  };
 }

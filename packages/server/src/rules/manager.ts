@@ -6,8 +6,8 @@
  */
 import { STALE_NAN } from '../model/sample.ts';
 import { Group, type GroupDeps } from './group.ts';
-import { expandRuleFiles, type LoadedGroup, loadRuleFiles } from './loader.ts';
-import type { NameValidation } from './rulefmt.ts';
+import { buildGroup, expandRuleFiles, type LoadedGroup, loadRuleFiles } from './loader.ts';
+import type { GroupSpec, NameValidation } from './rulefmt.ts';
 
 /** A reload that was refused; the old rules keep running. */
 export class RulesLoadError extends Error {
@@ -24,8 +24,20 @@ export interface RuleFilesSetting {
   readonly nameValidation?: NameValidation;
 }
 
+/** Rule groups that come from elsewhere than rule files (e.g. generated for SLOs), already validated. */
+export interface GeneratedGroup {
+  /** Shown as the group's file (in /api/v1/rules); with the name, the group's identity. */
+  readonly file: string;
+  readonly spec: GroupSpec;
+}
+
 export class RuleManager {
   private groups = new Map<string, Group>();
+  /** Generated groups by source, run alongside the rule files' groups. */
+  private readonly generated = new Map<string, readonly GeneratedGroup[]>();
+  private lastSetting: RuleFilesSetting | undefined;
+  /** Updates run one at a time (a reload and a generated-groups change may overlap). */
+  private updating: Promise<unknown> = Promise.resolve();
   private restoredOnce = false;
   private stopped = false;
   private readonly staleTimers = new Set<unknown>();
@@ -49,6 +61,32 @@ export class RuleManager {
    * (leaving everything as it was) when any file is invalid.
    */
   async update(setting: RuleFilesSetting): Promise<void> {
+    const run = this.updating.then(() => this.applyUpdate(setting));
+    this.updating = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Replaces the generated groups of `source` and brings the running groups in line (rule files
+   * are read again). Group names must be unique per file across sources.
+   */
+  async setGeneratedGroups(source: string, groups: readonly GeneratedGroup[]): Promise<void> {
+    // Nothing before and nothing now (e.g. no SLOs declared): the running groups stay as they are.
+    if (groups.length === 0 && (this.generated.get(source)?.length ?? 0) === 0) return;
+    const previous = this.generated.get(source);
+    this.generated.set(source, groups);
+    if (!this.lastSetting) return;
+    try {
+      await this.update(this.lastSetting);
+    } catch (err) {
+      // Refused (a rule file became invalid): the running set, and what it was built from, stay.
+      if (previous) this.generated.set(source, previous);
+      else this.generated.delete(source);
+      throw err;
+    }
+  }
+
+  private async applyUpdate(setting: RuleFilesSetting): Promise<void> {
     if (this.stopped) return;
     const files = expandRuleFiles(setting.patterns, setting.baseDir, (m) => this.deps.logger.warn(m));
     // On the first load alerts start unrestored and are restored from ALERTS_FOR_STATE;
@@ -60,7 +98,13 @@ export class RuleManager {
       nameValidation: setting.nameValidation,
     });
     if (errors.length > 0) throw new RulesLoadError(errors);
+    for (const source of this.generated.values())
+      for (const g of source)
+        groups.push(
+          buildGroup(g.spec, g.file, { defaultInterval: setting.defaultInterval, restored: !shouldRestore }),
+        );
     this.restoredOnce = true;
+    this.lastSetting = setting;
 
     const next = new Map<string, Group>();
     for (const lg of groups) {

@@ -17,6 +17,8 @@ import { MemoryStorage } from '../../storage/memory/memory-storage.ts';
 import { rulesUnitTest } from './runner.ts';
 
 const FIXTURES = '/work/shared/conformance/promtool-rules';
+/** Vigil's own unit-test files (templates, keep_firing_for, group_eval_order, failure reports). */
+const OWN = new URL('./testdata/', import.meta.url).pathname;
 const BIN = new URL('../../../bin/vigil.mjs', import.meta.url).pathname;
 const PROMTOOL = '/usr/bin/promtool';
 
@@ -115,6 +117,20 @@ describe('promtool rule unit-test fixtures (upstream expectations)', () => {
     });
   }
 
+  test('check rules features.yml: experimental functions, fill modifiers and UTF-8 record names parse', async () => {
+    const r = await run(process.execPath, [BIN, 'check', 'rules', 'features.yml']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Checking features.yml\n  SUCCESS: 4 rules found\n\n');
+  });
+
+  test("Vigil's own fixtures: one file passes, the other fails every check", async () => {
+    const ok = await runTests([join(OWN, 'own-test.yml')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await runTests([join(OWN, 'own-failing.yml')]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr.match(/^ {4}(alertname|expr):/gm)?.length, 5);
+  });
+
   test('unittest.yml: the native-histogram parts are refused with a clear message', async () => {
     const r = await runTests(['unittest.yml']);
     assert.equal(r.code, 1);
@@ -150,9 +166,13 @@ describe('promtool rule unit-test fixtures (upstream expectations)', () => {
   });
 });
 
-function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd = FIXTURES,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: FIXTURES, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
     });
@@ -200,6 +220,20 @@ describe('Debian promtool 2.42 and vigil agree on the fixtures 2.42 handles like
       );
       assert.equal(normalize(v.stderr), normalize(p.stderr));
       assert.equal(normalize(v.stdout), normalize(p.stdout));
+    });
+  }
+
+  for (const f of ['own-test.yml', 'own-failing.yml']) {
+    test(`test rules ${f} (Vigil's own fixture)`, async () => {
+      const [p, v] = await Promise.all([
+        run(PROMTOOL, ['test', 'rules', f], OWN),
+        run(process.execPath, [BIN, 'test', 'rules', f], OWN),
+      ]);
+      assert.equal(v.code, f === 'own-test.yml' ? 0 : 1, `${v.stdout}${v.stderr}`);
+      assert.equal(v.code, p.code, `promtool:\n${p.stdout}${p.stderr}\nvigil:\n${v.stdout}${v.stderr}`);
+      assert.equal(normalize(v.stderr), normalize(p.stderr));
+      assert.equal(normalize(v.stdout), normalize(p.stdout));
+      if (f === 'own-failing.yml') assert.equal(v.stderr.match(/^ {4}(alertname|expr):/gm)?.length, 5);
     });
   }
 

@@ -85,6 +85,20 @@ function modulesYaml(): string {
     prober: http
     http:
       fail_if_not_ssl: true
+  http_ip6_fallback:
+    prober: http
+    http:
+      preferred_ip_protocol: ip6
+  http_ip6_only:
+    prober: http
+    http:
+      preferred_ip_protocol: ip6
+      ip_protocol_fallback: false
+  tcp_ip6_only:
+    prober: tcp
+    tcp:
+      preferred_ip_protocol: ip6
+      ip_protocol_fallback: false
   https_ca:
     prober: http
     http:
@@ -365,6 +379,13 @@ const cases: [string, () => string, 0 | 1][] = [
   ['http_header_missing_ok', () => `http://${http.address}/`, 1],
   ['http_header_missing_ok', () => `http://${http.address}/cookie`, 0],
   ['http_ssl_required', () => `http://${http.address}/`, 0],
+  // IP protocol choice: localhost has only an IPv4 address here (/etc/hosts); an IPv6 literal
+  // is used as given whatever is preferred, and nothing listens on [::1].
+  ['http_ip6_fallback', () => `http://localhost:${http.port}/`, 1],
+  ['http_ip6_only', () => `http://localhost:${http.port}/`, 0],
+  ['http_2xx', () => `http://[::1]:${http.port}/`, 0],
+  ['tcp_ip6_only', () => `localhost:${http.port}`, 0],
+  ['tcp_connect', () => `localhost:${http.port}`, 1],
   ['https_ca', () => `https://${https.address}/`, 1],
   ['https_ca', () => `https://localhost:${https.port}/`, 1],
   ['https_insecure', () => `https://${https.address}/`, 1],

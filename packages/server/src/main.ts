@@ -166,7 +166,6 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
       externalURL,
     });
     modules.push(rules);
-    anomaly = await startAnomaly({ ...common, config, engine, queryable: storage, sink });
     // SLOs become generated rule groups run by the rules engine, so they start after it.
     slos = await startSlos({
       ...common,
@@ -178,6 +177,7 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
       rules,
     });
     modules.push(slos);
+    anomaly = await startAnomaly({ ...common, config, engine, queryable: storage, sink });
     modules.push(anomaly);
     probes = await startProbes({ ...common, config, baseDir, sink });
     modules.push(probes);
@@ -239,8 +239,8 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
     rangeQuery: (q, start, end, step, o) => engine.rangeQuery(storage, q, start, end, step, o),
   });
   rules.registerApi(app);
-  alerting.registerApi(app);
   slos.registerApi(app);
+  alerting.registerApi(app);
   anomaly.registerApi(app);
   probes.registerApi(app);
   registerRemoteWrite(app, deps);
@@ -267,12 +267,13 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
       // Rule files are read again; alerts of unchanged rules keep their state (pending timers,
       // firing alerts). An invalid rule file refuses the reload and the old rules keep running.
       await rules.reload(next);
+      await slos.reload(next);
     } catch (err) {
       throw new ReloadError((err as Error).message);
     }
     logger.info(
       { config: options.configPath },
-      'configuration reloaded (scrape configs and rule files; other sections apply on restart)',
+      'configuration reloaded (scrape configs, rule files and SLOs; other sections apply on restart)',
     );
   };
   registerLifecycle(app, reload);

@@ -100,3 +100,11 @@ export function buildTraceQL(f: SearchForm): string {
   if (f.status) parts.push(`status = ${f.status}`);
   return parts.length ? `{ ${parts.join(' && ')} }` : '{}';
 }
+
+/** Milliseconds for people: 0.42 ms, 12.3 ms, 1.25 s. */
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}

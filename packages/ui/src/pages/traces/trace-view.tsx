@@ -13,8 +13,7 @@ import { useSettings } from '../../lib/settings.ts';
 import { type AttrValue, getTrace, type Span } from '../../lib/tempo.ts';
 import { formatTime } from '../../lib/time.ts';
 import { useAsync } from '../../lib/use-async.ts';
-import { buildTree, criticalPath } from './trace-model.ts';
-import { formatMs } from './traces-explore.tsx';
+import { buildTree, criticalPath, formatMs } from './trace-model.ts';
 
 export function TraceView(props: { traceId: string }) {
   const loc = useLocation();

@@ -19,7 +19,7 @@ import { useShortcut } from '../../lib/shortcuts.ts';
 import { searchTraces, type TraceHit, tagNames, tagValues } from '../../lib/tempo.ts';
 import { formatTime, resolveRange } from '../../lib/time.ts';
 import { useAsync } from '../../lib/use-async.ts';
-import { buildTraceQL, type SearchForm } from './trace-model.ts';
+import { buildTraceQL, formatMs, type SearchForm } from './trace-model.ts';
 import { TraceView } from './trace-view.tsx';
 
 export default function TracesExplore() {
@@ -296,12 +296,4 @@ function TraceTable(props: { traces: readonly TraceHit[] }) {
       </table>
     </div>
   );
-}
-
-/** Milliseconds for people: 0.42 ms, 12.3 ms, 1.25 s. */
-export function formatMs(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
 }

@@ -163,6 +163,7 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
       queryable: storage,
       sink,
       notify: alerting.notify,
+      alertExtras: (labels) => alerting.fatigueFor(labels),
       externalURL,
     });
     modules.push(rules);

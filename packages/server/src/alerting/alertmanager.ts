@@ -13,11 +13,13 @@ import { AlertStore } from './alerts.ts';
 import type { Clock, Timer } from './clock.ts';
 import type { LoadedAmConfig } from './config.ts';
 import { type AlertGroupView, Dispatcher } from './dispatch.ts';
+import { FlapDetector, type FlapStatus } from './flapping.ts';
 import { Inhibitor } from './inhibit.ts';
 import { LABEL_NAME, type LabelSet, withoutEmptyValues } from './labelset.ts';
 import { type AlertStatus, Marker } from './marker.ts';
 import { NotificationLog } from './nflog.ts';
 import { Pipeline, pipelineMetrics } from './pipeline.ts';
+import { RateLimiter, type RateLimitStatus } from './ratelimit.ts';
 import { buildIntegrations, type Integration } from './receivers/index.ts';
 import { Route } from './route.ts';
 import { Silencer, Silences } from './silences.ts';
@@ -48,6 +50,14 @@ export interface AlertmanagerOptions {
   readonly random?: () => number;
 }
 
+/** An alert's alert-fatigue state (Vigil-specific, for the APIs). */
+export interface FatigueStatus {
+  /** Undefined when flap detection is off. */
+  readonly flap: FlapStatus | undefined;
+  /** Receivers holding a notification with this alert for their rate-limit digest. */
+  readonly heldFor: readonly { receiver: string; digestAt: number | undefined }[];
+}
+
 interface Running {
   readonly loaded: LoadedAmConfig;
   readonly route: Route;
@@ -67,6 +77,10 @@ export class Alertmanager {
   private readonly postedFiring: CounterChild;
   private readonly postedResolved: CounterChild;
   private readonly postedInvalid: CounterChild;
+  /** Lives as long as the process (histories survive reloads); undefined while not configured. */
+  private flapDetector: FlapDetector | undefined;
+  private unsubscribeFlaps: (() => void) | undefined;
+  readonly rateLimiter: RateLimiter;
 
   constructor(private readonly options: AlertmanagerOptions) {
     const { clock, logger, dataDir, self } = options;
@@ -81,6 +95,7 @@ export class Alertmanager {
       dataDir,
       gcInterval: options.alertGcInterval ?? 30 * 60_000,
       onDelete: (a) => this.marker.delete(a.fingerprint),
+      keep: (a, now) => this.flapDetector?.status(a.fingerprint, now).flapping ?? false,
     });
     const received = self.counter(
       'alertmanager_alerts_received_total',
@@ -109,6 +124,9 @@ export class Alertmanager {
       for (const s of ['active', 'pending', 'expired'] as const)
         silencesGauge.labels(s).set(this.silences.count(s));
     });
+    this.rateLimiter = new RateLimiter([], clock, (receiver, err) =>
+      logger.error({ receiver, err: err.message }, 'sending the rate-limit digest failed'),
+    );
     const nflogGauge = self.gauge('alertmanager_nflog_entries', 'Entries in the notification log.');
     nflogGauge.collect(() => nflogGauge.set(this.nflog.size));
   }
@@ -119,6 +137,7 @@ export class Alertmanager {
     const maintain = () => {
       this.silences.gc();
       this.nflog.gc();
+      this.flapDetector?.gc(this.options.clock.now());
       this.maintenanceTimer = this.options.clock.setTimer(
         this.options.maintenanceInterval ?? 15 * 60_000,
         maintain,
@@ -144,6 +163,8 @@ export class Alertmanager {
 
   async stop(): Promise<void> {
     this.maintenanceTimer?.cancel();
+    this.rateLimiter.stop();
+    this.unsubscribeFlaps?.();
     const old = this.running;
     this.running = undefined;
     if (old) {
@@ -219,6 +240,25 @@ export class Alertmanager {
     return this.marker.status(alert.fingerprint);
   }
 
+  /** The alert's flap and rate-limit state. */
+  fatigue(fp: string): FatigueStatus {
+    return {
+      flap: this.flapDetector?.status(fp, this.options.clock.now()),
+      heldFor: this.rateLimiter.heldAlert(fp),
+    };
+  }
+
+  /** Every receiver with a rate limit: its usage and what it holds. */
+  rateLimits(): RateLimitStatus[] {
+    const now = this.options.clock.now();
+    const out: RateLimitStatus[] = [];
+    for (const r of this.config.receivers) {
+      const s = this.rateLimiter.status(r.name, now);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
   /** The aggregation groups, filtered (for GET /api/v2/alerts/groups). */
   groups(
     routeFilter: (r: Route) => boolean,
@@ -238,6 +278,7 @@ export class Alertmanager {
     const route = new Route(config.route, undefined);
     const inhibitor = new Inhibitor(config.inhibit_rules, this.marker, clock);
     const silencer = new Silencer(this.silences, this.marker, clock);
+    this.applyFatigue(loaded);
     const env = { templates: loaded.templates, externalURL: this.options.externalURL };
     const receivers = new Map<string, Integration[]>();
     for (const rcv of config.receivers) receivers.set(rcv.name, buildIntegrations(rcv, env));
@@ -251,6 +292,8 @@ export class Alertmanager {
       logger,
       metrics: pipelineMetrics(self),
       random: this.options.random,
+      flapping: this.flapDetector,
+      rateLimiter: this.rateLimiter,
     });
     const dispatcher = new Dispatcher(route, pipeline, clock, logger, self);
     route.walk((r) => {
@@ -264,6 +307,29 @@ export class Alertmanager {
     inhibitor.start(this.store);
     dispatcher.start(this.store);
     this.running = { loaded, route, inhibitor, silencer, dispatcher };
+  }
+
+  /**
+   * Turns flap detection on, off or to new settings (keeping histories while it stays on) and
+   * sets the rate limits. The detector watches the store before the dispatcher does, so a
+   * flush never sees an alert whose change it has not counted.
+   */
+  private applyFatigue(loaded: LoadedAmConfig): void {
+    const { flapDetection, rateLimits } = loaded.fatigue;
+    this.rateLimiter.update(rateLimits);
+    if (!flapDetection) {
+      this.unsubscribeFlaps?.();
+      this.unsubscribeFlaps = undefined;
+      this.flapDetector = undefined;
+      return;
+    }
+    if (this.flapDetector) {
+      this.flapDetector.update(flapDetection);
+      return;
+    }
+    const detector = new FlapDetector(flapDetection);
+    this.flapDetector = detector;
+    this.unsubscribeFlaps = this.store.subscribe((a) => detector.observe(a, this.options.clock.now()));
   }
 }
 

@@ -34,6 +34,8 @@ export class AlertStore {
       readonly gcInterval: number;
       /** Called with each alert removed by GC (the marker forgets it). */
       readonly onDelete: (alert: AmAlert) => void;
+      /** Resolved alerts GC keeps for now (flapping ones, which are held firing). */
+      readonly keep?: (alert: AmAlert, now: number) => boolean;
     },
   ) {
     if (options.dataDir) {
@@ -110,7 +112,7 @@ export class AlertStore {
     const now = this.options.clock.now();
     let n = 0;
     for (const [fp, a] of this.alerts) {
-      if (resolvedAt(a, now)) {
+      if (resolvedAt(a, now) && !this.options.keep?.(a, now)) {
         this.alerts.delete(fp);
         this.journaledAt.delete(fp);
         this.options.onDelete(a);

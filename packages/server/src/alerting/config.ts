@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { type AmConfig, alertmanagerFileSchema } from '../config/alerting.ts';
+import { type AmConfig, alertmanagerFileSchema, type FatigueConfig } from '../config/alerting.ts';
 import { ConfigError, parseConfig } from '../config/load.ts';
 import type { VigilConfig } from '../config/schema.ts';
 import { receiverTemplates } from './receivers/index.ts';
@@ -21,7 +21,11 @@ export interface LoadedAmConfig {
   readonly templates: NotificationTemplates;
   /** Where the configuration came from, for logs. */
   readonly source: string;
+  /** Vigil's alert-fatigue controls (`alerting.fatigue`). */
+  readonly fatigue: FatigueConfig;
 }
+
+const NO_FATIGUE: FatigueConfig = { flapDetection: undefined, rateLimits: [] };
 
 const DEFAULT_YAML = 'route:\n  receiver: default\nreceivers:\n  - name: default\n';
 
@@ -75,8 +79,18 @@ export function loadAmConfig(vigil: VigilConfig, baseDir: string): LoadedAmConfi
       }
     }
   });
+  const fatigue = vigil.alerting?.fatigue ?? NO_FATIGUE;
+  const receiverNames = new Set(config.receivers.map((r) => r.name));
+  fatigue.rateLimits.forEach((limit, i) => {
+    for (const name of limit.receivers ?? []) {
+      if (!receiverNames.has(name))
+        problems.push(
+          `alerting.fatigue.rate_limits.${i}.receivers: no receiver named ${JSON.stringify(name)} in the alertmanager configuration (receivers: ${[...receiverNames].join(', ')})`,
+        );
+    }
+  });
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems);
-  return { config, original: stringify(redact(raw ?? {})), templates, source };
+  return { config, original: stringify(redact(raw ?? {})), templates, source, fatigue };
 }
 
 const SECRET_KEYS = new Set([

@@ -99,9 +99,10 @@ export class AggregationGroup {
   private async flush(tickTime: number): Promise<void> {
     if (this.alerts.size === 0) return;
     const now = this.clock.now();
-    // Alerts that have not resolved by now are sent as firing, without their tentative end.
+    // Alerts that have not resolved by now are sent as firing, without their tentative end (and
+    // flapping ones as firing whatever they do, so they stay in the group until released).
     const snapshot = this.list()
-      .map((a) => (resolvedAt(a, now) ? a : { ...a, endsAt: 0 }))
+      .map((a) => this.pipeline.present(a, now))
       .sort(compareAlerts);
     const timeout = new AbortController();
     const deadline = this.clock.setTimer(Math.max(this.route.opts.groupInterval, MIN_FLUSH_TIMEOUT), () =>

@@ -7,11 +7,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AlertmanagerBackend, registerAlertmanagerApi } from '../api/alertmanager/index.ts';
+import { fatigueJson } from '../api/alertmanager/json.ts';
 import type { AlertingConfigInput } from '../config/alerting.ts';
 import type { VigilConfig } from '../config/schema.ts';
 import type { Stoppable } from '../ingest/deps.ts';
 import type { Alert, NotifyFunc } from '../model/alert.ts';
-import { labelsFromRecord, labelsToRecord } from '../model/labels.ts';
+import { type Labels, labelsFromRecord, labelsToRecord } from '../model/labels.ts';
 import { compileRelabelRules, type RelabelRule, relabel } from '../relabel/index.ts';
 import type { SelfMetrics } from '../self/metrics.ts';
 import { VIGIL_VERSION } from '../self/version.ts';
@@ -19,8 +20,9 @@ import { Alertmanager, type PostableAlert } from './alertmanager.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { loadAmConfig } from './config.ts';
 import { Forwarder } from './forward.ts';
+import { fingerprint, withoutEmptyValues } from './labelset.ts';
 
-export type { PostableAlert } from './alertmanager.ts';
+export type { FatigueStatus, PostableAlert } from './alertmanager.ts';
 export { Alertmanager } from './alertmanager.ts';
 export type { Clock, Timer } from './clock.ts';
 export { ManualClock, systemClock } from './clock.ts';
@@ -52,6 +54,13 @@ export interface AlertingModule extends Stoppable {
   reload(config: VigilConfig): Promise<void>;
   /** The built-in Alertmanager (state for tests and the UI). */
   readonly alertmanager: Alertmanager;
+  /**
+   * The alert-fatigue state of a rule's alert, found by its labels as the rules engine has them
+   * (external labels and alert relabeling are applied first, as on delivery); undefined when
+   * flap detection is off and no rate limit holds it. As JSON, the `vigil` object of the
+   * Alertmanager API's alerts; for /api/v1/alerts.
+   */
+  fatigueFor(labels: Labels): Record<string, unknown> | undefined;
 }
 
 const NO_FORWARDING: AlertingConfigInput = { alertmanagers: [], alert_relabel_configs: [] };
@@ -105,11 +114,22 @@ export async function startAlerting(deps: AlertingDeps): Promise<AlertingModule>
     expireSilence: (id) => am.silences.expire(id),
     originalConfig: () => am.originalConfig,
     receiverNames: () => am.config.receivers.map((r) => r.name),
+    fatigue: (a) => am.fatigue(a.fingerprint),
+    rateLimits: () => am.rateLimits(),
   };
 
   return {
     notify,
     alertmanager: am,
+    fatigueFor(labels) {
+      const [postable] = toPostable(
+        [{ labels, annotations: [], startsAt: 0, endsAt: 0, generatorURL: '' }],
+        settings,
+      );
+      if (!postable || !settings.builtIn) return undefined;
+      const status = am.fatigue(fingerprint(withoutEmptyValues(postable.labels)));
+      return status.flap || status.heldFor.length > 0 ? fatigueJson(status) : undefined;
+    },
     registerApi(app) {
       registerAlertmanagerApi(app, () => backend);
     },

@@ -4,14 +4,20 @@
  * ones, drop silenced alerts; then, for each integration of the receiver at once, ask the
  * notification log whether anything changed since the last notification (dedup), send with
  * retries and exponential backoff until the flush's deadline, and record what was sent.
+ *
+ * Vigil's alert-fatigue controls hook in here too: a group is notified once when one of its
+ * alerts starts flapping (flapping.ts), and a receiver's rate limit holds a flush back for a
+ * digest (ratelimit.ts), which this pipeline also sends.
  */
 import type { Logger } from 'pino';
 import type { Counter, Histogram, SelfMetrics } from '../self/metrics.ts';
-import { type AmAlert, resolvedAt } from './alert.ts';
+import { type AmAlert, compareAlerts, resolvedAt } from './alert.ts';
 import type { Clock } from './clock.ts';
+import type { FlapDetector } from './flapping.ts';
 import type { Inhibitor } from './inhibit.ts';
 import type { LabelSet } from './labelset.ts';
 import type { NflogEntry, NflogReceiver, NotificationLog } from './nflog.ts';
+import type { HeldNotification, RateLimiter } from './ratelimit.ts';
 import { type Integration, NotifyError } from './receivers/index.ts';
 import type { Silencer } from './silences.ts';
 import { containsTime, type TimeInterval } from './timeinterval.ts';
@@ -41,7 +47,17 @@ export interface PipelineDeps {
   readonly metrics: PipelineMetrics;
   /** Backoff jitter source; tests may pin it. */
   readonly random?: () => number;
+  /** Flap detection, when configured. */
+  readonly flapping?: FlapDetector;
+  /** Per-receiver rate limits (a limiter without limits admits everything). */
+  readonly rateLimiter?: RateLimiter;
 }
+
+/** Annotation added to a flapping alert in notifications. */
+export const FLAPPING_ANNOTATION = 'vigil_flapping';
+
+/** How long a digest may take, retries included (a flush's deadline is group_interval, ≥ 10s). */
+export const DIGEST_TIMEOUT = 60_000;
 
 /** Alertmanager's notification metrics, by integration. */
 export interface PipelineMetrics {
@@ -99,7 +115,20 @@ export function backoffDelay(attempt: number, random: () => number): number {
 }
 
 export class Pipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  constructor(private readonly deps: PipelineDeps) {
+    deps.rateLimiter?.setSender((receiver, held) => this.sendDigest(receiver, held));
+  }
+
+  /**
+   * The alert as a flush at `now` sends it: still-active alerts without their tentative end; a
+   * flapping alert as firing, whatever it does, marked with the vigil_flapping annotation.
+   */
+  present(a: AmAlert, now: number): AmAlert {
+    if (this.deps.flapping?.status(a.fingerprint, now).flapping) {
+      return { ...a, endsAt: 0, annotations: { ...a.annotations, [FLAPPING_ANNOTATION]: 'true' } };
+    }
+    return resolvedAt(a, now) ? a : { ...a, endsAt: 0 };
+  }
 
   /**
    * Runs a flush through the pipeline. Resolves true when every integration either notified or
@@ -132,7 +161,9 @@ export class Pipeline {
       integrations.map((integration) => () => this.notifyIntegration(ctx, integration, pending)),
     );
     let ok = true;
+    let held = false;
     for (const r of results) {
+      if (r.status === 'fulfilled' && r.value === 'held') held = true;
       if (r.status === 'rejected') {
         ok = false;
         const err = r.reason as Error;
@@ -142,6 +173,22 @@ export class Pipeline {
         );
       }
     }
+    if (held) {
+      // Not notified yet: the group keeps its resolved alerts until the digest or a later flush.
+      deps.rateLimiter?.hold(ctx.receiver, {
+        groupKey: ctx.groupKey,
+        groupLabels: ctx.groupLabels,
+        repeatInterval: ctx.repeatInterval,
+        alerts,
+        heldAt: deps.clock.now(),
+      });
+      deps.logger.info(
+        { groupKey: ctx.groupKey, receiver: ctx.receiver },
+        'Notification held back by the receiver rate limit; it goes out in the next digest',
+      );
+      return false;
+    }
+    if (ok) deps.rateLimiter?.release(ctx.receiver, ctx.groupKey);
     return ok;
   }
 
@@ -153,12 +200,15 @@ export class Pipeline {
     return false;
   }
 
-  /** Dedup, retry, log — for one integration. Throws when the notification failed. */
+  /**
+   * Dedup, rate limit, retry, log — for one integration. Throws when the notification failed;
+   * 'held' when the rate limit kept it back.
+   */
   private async notifyIntegration(
     ctx: FlushContext,
     integration: Integration,
     alerts: readonly AmAlert[],
-  ): Promise<void> {
+  ): Promise<'done' | 'held'> {
     const { deps } = this;
     const receiver: NflogReceiver = {
       groupName: ctx.receiver,
@@ -179,19 +229,22 @@ export class Pipeline {
         integration.sendResolved,
         ctx.repeatInterval,
         now,
-      )
+      ) &&
+      !this.startedFlapping(alerts, entry, now)
     )
-      return;
+      return 'done';
 
     let sent: readonly AmAlert[] = alerts;
     if (!integration.sendResolved) {
       // Only resolved alerts and no wish to hear about them: count it as done so the log forgets them.
       if (firing.length === 0) {
         deps.nflog.log(receiver, ctx.groupKey, firing, resolved, 2 * ctx.repeatInterval);
-        return;
+        return 'done';
       }
       sent = alerts.filter((a) => !resolvedAt(a, now));
     }
+    if (deps.rateLimiter && !deps.rateLimiter.admit(ctx.receiver, `${ctx.groupKey}@${ctx.now}`, now))
+      return 'held';
     await this.retry(ctx, integration, sent);
     try {
       deps.nflog.log(receiver, ctx.groupKey, firing, resolved, 2 * ctx.repeatInterval);
@@ -199,6 +252,110 @@ export class Pipeline {
       throw new Error(
         `notification sent but not recorded in the notification log: ${(err as Error).message}`,
       );
+    }
+    return 'done';
+  }
+
+  /** An alert of the group began flapping after its last notification: notify it once. */
+  private startedFlapping(alerts: readonly AmAlert[], entry: NflogEntry | undefined, now: number): boolean {
+    const flapping = this.deps.flapping;
+    if (!flapping || !entry) return false;
+    return alerts.some((a) => {
+      const since = flapping.status(a.fingerprint, now).flappingSince;
+      return since !== undefined && since > entry.timestamp;
+    });
+  }
+
+  /**
+   * Sends one digest for a receiver's held flushes to each of its integrations: the alerts of
+   * every held group that still needs notifying (after inhibition and silences, judged now), as
+   * one notification with group key `vigil-digest/<receiver>` and the group label
+   * `vigil_digest`; then records each group in the notification log as notified.
+   */
+  async sendDigest(receiver: string, held: readonly HeldNotification[]): Promise<boolean> {
+    const { deps } = this;
+    const integrations = deps.receivers.get(receiver);
+    // The receiver was removed by a reload: nothing to send to.
+    if (!integrations) return true;
+    const now = deps.clock.now();
+    const timeout = new AbortController();
+    const deadline = deps.clock.setTimer(DIGEST_TIMEOUT, () =>
+      timeout.abort(new Error('digest deadline exceeded')),
+    );
+    try {
+      const results = await deps.clock.all(
+        integrations.map((i) => () => this.digestIntegration(receiver, i, held, now, timeout.signal)),
+      );
+      let ok = true;
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          ok = false;
+          deps.logger.error(
+            { err: (r.reason as Error).message, receiver },
+            'Notify for the rate-limit digest failed',
+          );
+        }
+      }
+      return ok;
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private async digestIntegration(
+    receiverName: string,
+    integration: Integration,
+    held: readonly HeldNotification[],
+    now: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { deps } = this;
+    const receiver: NflogReceiver = {
+      groupName: receiverName,
+      integration: integration.name,
+      idx: integration.index,
+    };
+    const parts: { h: HeldNotification; firing: string[]; resolved: string[] }[] = [];
+    const sent = new Map<string, AmAlert>();
+    for (const h of held) {
+      const pending = h.alerts.filter(
+        (a) =>
+          !deps.inhibitor.mutes(a.labels, a.fingerprint) && !deps.silencer.mutes(a.labels, a.fingerprint),
+      );
+      const firing: string[] = [];
+      const resolved: string[] = [];
+      for (const a of pending) (resolvedAt(a, now) ? resolved : firing).push(a.fingerprint);
+      const entry = deps.nflog.query(h.groupKey, receiver);
+      const changed =
+        needsUpdate(
+          entry,
+          new Set(firing),
+          new Set(resolved),
+          integration.sendResolved,
+          h.repeatInterval,
+          now,
+        ) || this.startedFlapping(pending, entry, now);
+      if (!changed) continue;
+      parts.push({ h, firing, resolved });
+      for (const a of pending)
+        if (integration.sendResolved || !resolvedAt(a, now)) sent.set(a.fingerprint, a);
+    }
+    if (parts.length === 0) return;
+    if (sent.size > 0) {
+      const ctx: FlushContext = {
+        groupKey: `vigil-digest/${receiverName}`,
+        groupLabels: { vigil_digest: `${parts.length} notifications held back by the rate limit` },
+        receiver: receiverName,
+        repeatInterval: 0,
+        muteTimeIntervals: [],
+        activeTimeIntervals: [],
+        now,
+        signal,
+      };
+      await this.retry(ctx, integration, [...sent.values()].sort(compareAlerts));
+    }
+    for (const { h, firing, resolved } of parts) {
+      deps.nflog.log(receiver, h.groupKey, firing, resolved, 2 * h.repeatInterval);
     }
   }
 

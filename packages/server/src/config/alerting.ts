@@ -1053,10 +1053,59 @@ const alertmanagerTargetSchema = z
 /** One `alerting.alertmanagers` entry after validation. */
 export type AlertmanagerTargetConfig = z.infer<typeof alertmanagerTargetSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// `alerting.fatigue:` — Vigil's alert-fatigue controls (not part of either upstream format)
+
+const positiveDuration = durationMs.refine((ms) => ms > 0, 'must be longer than 0s');
+
+/**
+ * Flap detection: an alert whose state (firing/resolved) changes more than `max_changes` times
+ * within `window` is held firing ("flapping"), notified once, and released after `quiet_for`
+ * without a change.
+ */
+const flapDetectionSchema = z
+  .object({
+    max_changes: z.number().int().min(1, 'must be at least 1').default(4),
+    window: positiveDuration.prefault('1h'),
+    /** Default: the window. */
+    quiet_for: positiveDuration.optional(),
+  })
+  .strict()
+  .transform((f) => ({ maxChanges: f.max_changes, window: f.window, quietFor: f.quiet_for ?? f.window }));
+
+export type FlapDetectionConfig = z.infer<typeof flapDetectionSchema>;
+
+/**
+ * A notification rate limit: at most `max_notifications` per `interval` (sliding) to each of
+ * `receivers` (all receivers when omitted); what is held back goes out as one digest.
+ */
+const rateLimitSchema = z
+  .object({
+    receivers: z.array(z.string().min(1)).optional(),
+    max_notifications: z.number().int().min(1, 'must be at least 1'),
+    interval: positiveDuration,
+  })
+  .strict()
+  .transform((r) => ({ receivers: r.receivers, max: r.max_notifications, interval: r.interval }));
+
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+
+const fatigueSchema = z
+  .object({
+    flap_detection: flapDetectionSchema.optional(),
+    rate_limits: list(rateLimitSchema),
+  })
+  .strict()
+  .transform((f) => ({ flapDetection: f.flap_detection, rateLimits: f.rate_limits }));
+
+export type FatigueConfig = z.infer<typeof fatigueSchema>;
+
 export const alertingConfigSchema = z
   .object({
     alert_relabel_configs: list(relabelConfigSchema),
     alertmanagers: list(alertmanagerTargetSchema),
+    /** Vigil's alert-fatigue controls for the built-in pipeline. */
+    fatigue: fatigueSchema.optional(),
   })
   .strict();
 

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { registerPrometheusRulesApi } from '../api/prometheus/rules.ts';
+import { type AlertExtras, registerPrometheusRulesApi } from '../api/prometheus/rules.ts';
 import type { VigilConfig } from '../config/schema.ts';
 import type { Stoppable } from '../ingest/deps.ts';
 import type { MetricsSink } from '../ingest/metrics-sink.ts';
@@ -47,6 +47,8 @@ export interface RulesDeps {
   readonly outageTolerance?: number;
   /** Prometheus's --rules.alert.for-grace-period (default 10m). */
   readonly forGracePeriod?: number;
+  /** Extra per-alert facts for /api/v1/alerts (alerting's flap and rate-limit state). */
+  readonly alertExtras?: AlertExtras;
 }
 
 /** The running rules engine. */
@@ -86,7 +88,7 @@ export async function startRules(deps: RulesDeps): Promise<RulesModule> {
     resendDelay: deps.resendDelay ?? DEFAULT_RESEND_DELAY,
     outageTolerance: deps.outageTolerance ?? DEFAULT_OUTAGE_TOLERANCE,
     forGracePeriod: deps.forGracePeriod ?? DEFAULT_FOR_GRACE_PERIOD,
-    defaultQueryOffset: 0,
+    defaultQueryOffset: config.global.rule_query_offset,
   });
   const manager = new RuleManager(groupDeps(deps.config));
   const setting = (config: VigilConfig) => ({
@@ -105,7 +107,7 @@ export async function startRules(deps: RulesDeps): Promise<RulesModule> {
   return {
     manager,
     registerApi(app) {
-      registerPrometheusRulesApi(app, rulesView(manager));
+      registerPrometheusRulesApi(app, rulesView(manager), deps.alertExtras);
     },
     async reload(config) {
       manager.setDeps(groupDeps(config));

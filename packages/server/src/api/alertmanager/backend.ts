@@ -3,8 +3,9 @@
  * API only shapes requests and responses.
  */
 import type { AmAlert } from '../../alerting/alert.ts';
-import type { PostableAlert } from '../../alerting/alertmanager.ts';
+import type { FatigueStatus, PostableAlert } from '../../alerting/alertmanager.ts';
 import type { AlertStatus } from '../../alerting/marker.ts';
+import type { RateLimitStatus } from '../../alerting/ratelimit.ts';
 import type { Silence } from '../../alerting/silences.ts';
 
 export interface AlertGroupData {
@@ -40,4 +41,8 @@ export interface AlertmanagerBackend {
   /** The configuration as shown in /api/v2/status. */
   originalConfig(): string;
   receiverNames(): string[];
+  /** Vigil's alert-fatigue state of an alert (flapping, held for a rate-limit digest). */
+  fatigue(alert: AmAlert): FatigueStatus;
+  /** Receivers with a rate limit and their usage. */
+  rateLimits(): RateLimitStatus[];
 }

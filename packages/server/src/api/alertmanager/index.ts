@@ -15,6 +15,7 @@ import {
   gettableSilence,
   parsePostableAlerts,
   parsePostableSilence,
+  rateLimitJson,
 } from './json.ts';
 
 export type { AlertGroupData, AlertmanagerBackend } from './backend.ts';
@@ -82,7 +83,7 @@ export function registerAlertmanagerApi(app: FastifyInstance, backend: () => Ale
         const receivers = b.receiversFor(a.labels);
         if (q.receiver && !receivers.some((r) => q.receiver!(r))) continue;
         if (!filter(a)) continue;
-        out.push(gettableAlert(a, b.status(a), receivers));
+        out.push(gettableAlert(a, b.status(a), receivers, b.fatigue(a)));
       }
       out.sort((x, y) => ((x.fingerprint as string) < (y.fingerprint as string) ? -1 : 1));
       return out;
@@ -100,7 +101,9 @@ export function registerAlertmanagerApi(app: FastifyInstance, backend: () => Ale
       const q = query(request);
       const { groups, receivers } = b.groups((r) => !q.receiver || q.receiver(r), alertFilter(b, q));
       return groups.map((g) => ({
-        alerts: g.alerts.map((a) => gettableAlert(a, b.status(a), receivers.get(a.fingerprint) ?? [])),
+        alerts: g.alerts.map((a) =>
+          gettableAlert(a, b.status(a), receivers.get(a.fingerprint) ?? [], b.fatigue(a)),
+        ),
         labels: Object.fromEntries(
           Object.keys(g.labels)
             .sort()
@@ -150,6 +153,9 @@ export function registerAlertmanagerApi(app: FastifyInstance, backend: () => Ale
         throw err;
       }
     });
+
+    // Vigil-specific: each rate-limited receiver's usage and held notifications.
+    api.get('/api/v2/vigil/rate-limits', async () => backend().rateLimits().map(rateLimitJson));
 
     api.get('/api/v2/silence/:id', async (request, reply) => {
       const b = backend();
@@ -256,7 +262,8 @@ function silenceId(request: FastifyRequest): string {
 function alertFilter(b: AlertmanagerBackend, q: AlertQuery): (a: AmAlert) => boolean {
   const now = b.now();
   return (a) => {
-    if (a.endsAt !== 0 && a.endsAt < now) return false;
+    // A flapping alert is held firing (Vigil's flap detection), so it is listed while resolved.
+    if (a.endsAt !== 0 && a.endsAt < now && !b.fatigue(a).flap?.flapping) return false;
     const status = b.status(a);
     if (!q.active && status.state === 'active') return false;
     if (!q.silenced && status.silencedBy.length > 0) return false;

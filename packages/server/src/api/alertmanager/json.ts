@@ -3,8 +3,9 @@
  * the request bodies, with go-swagger's formats (date-times with milliseconds).
  */
 import type { AmAlert } from '../../alerting/alert.ts';
-import type { PostableAlert } from '../../alerting/alertmanager.ts';
+import type { FatigueStatus, PostableAlert } from '../../alerting/alertmanager.ts';
 import type { AlertStatus } from '../../alerting/marker.ts';
+import type { RateLimitStatus } from '../../alerting/ratelimit.ts';
 import { type Silence, type SilenceMatcherType, silenceState } from '../../alerting/silences.ts';
 import { parseRfc3339 } from '../../alerting/time.ts';
 
@@ -20,11 +21,15 @@ function sortedRecord(kv: Readonly<Record<string, string>>): Record<string, stri
   return out;
 }
 
-/** A GettableAlert. */
+/**
+ * A GettableAlert, plus Vigil's `vigil` object when alert-fatigue controls are on: flap state
+ * and the receivers holding it for a rate-limit digest (clients such as amtool ignore it).
+ */
 export function gettableAlert(
   a: AmAlert,
   status: AlertStatus,
   receivers: readonly string[],
+  fatigue?: FatigueStatus,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {
     annotations: sortedRecord(a.annotations),
@@ -37,7 +42,35 @@ export function gettableAlert(
   };
   if (a.generatorURL) out.generatorURL = a.generatorURL;
   out.labels = sortedRecord(a.labels);
+  if (fatigue && (fatigue.flap || fatigue.heldFor.length > 0)) out.vigil = fatigueJson(fatigue);
   return out;
+}
+
+/** The `vigil` object of a gettable alert. */
+export function fatigueJson(f: FatigueStatus): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (f.flap) {
+    out.flapping = f.flap.flapping;
+    if (f.flap.flappingSince !== undefined) out.flappingSince = dateTime(f.flap.flappingSince);
+    out.stateChanges = f.flap.changes;
+  }
+  out.rateLimitedBy = f.heldFor.map((h) => ({
+    receiver: h.receiver,
+    ...(h.digestAt !== undefined ? { digestAt: dateTime(h.digestAt) } : {}),
+  }));
+  return out;
+}
+
+/** A receiver's rate limit, for GET /api/v2/vigil/rate-limits. */
+export function rateLimitJson(s: RateLimitStatus): Record<string, unknown> {
+  return {
+    receiver: s.receiver,
+    maxNotifications: s.maxNotifications,
+    interval: `${s.interval / 1000}s`,
+    sent: s.sent,
+    heldGroups: [...s.held],
+    ...(s.digestAt !== undefined ? { digestAt: dateTime(s.digestAt) } : {}),
+  };
 }
 
 const MATCHER_FLAGS: Record<SilenceMatcherType, { isEqual: boolean; isRegex: boolean }> = {

@@ -61,6 +61,12 @@ export interface ApiRuleGroup {
   readonly rules: readonly (ApiAlertingRule | ApiRecordingRule)[];
 }
 
+/**
+ * Vigil-specific facts about an alert from elsewhere (alerting's flap and rate-limit state),
+ * shown as the alert's `vigil` field; undefined adds nothing.
+ */
+export type AlertExtras = (labels: Labels) => Record<string, unknown> | undefined;
+
 /** What the API needs from the rules engine. */
 export interface RulesSource {
   /** Groups sorted by file, then name. */
@@ -74,7 +80,7 @@ export function goTimeJson(ms: number | undefined): string {
   return iso.replace(/\.?0+Z$/, 'Z');
 }
 
-function alertJson(a: ApiAlert): Record<string, unknown> {
+function alertJsonWith(a: ApiAlert, extras?: AlertExtras): Record<string, unknown> {
   const out: Record<string, unknown> = {
     labels: labelsToRecord(a.labels),
     annotations: labelsToRecord(a.annotations),
@@ -83,6 +89,8 @@ function alertJson(a: ApiAlert): Record<string, unknown> {
   };
   if (a.keepFiringSince !== undefined) out.keepFiringSince = goTimeJson(a.keepFiringSince);
   out.value = formatFloat(a.value, 'e', -1);
+  const vigil = extras?.(a.labels);
+  if (vigil) out.vigil = vigil;
   return out;
 }
 
@@ -121,7 +129,12 @@ function nextToken(file: string, name: string): string {
 }
 
 /** Registers the rules and alerts endpoints. */
-export function registerPrometheusRulesApi(app: FastifyInstance, source: RulesSource): void {
+export function registerPrometheusRulesApi(
+  app: FastifyInstance,
+  source: RulesSource,
+  extras?: AlertExtras,
+): void {
+  const alertJson = (a: ApiAlert) => alertJsonWith(a, extras);
   const rules = async (request: FastifyRequest) => {
     const params = requestParams(request);
     const ruleNames = new Set(getParams(params, 'rule_name[]'));

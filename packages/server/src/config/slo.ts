@@ -68,6 +68,16 @@ const windowQuery = z.string().superRefine((q, ctx) => {
   }
 });
 
+/** Sloth plugins are Go code Vigil cannot run; say so instead of "unknown key". */
+const unsupportedPlugin = (what: string) =>
+  z
+    .unknown()
+    .optional()
+    .refine(
+      (v) => v === undefined,
+      `${what} are Sloth plugins, which Vigil does not run; use events, raw or latency SLIs`,
+    );
+
 const eventsSli = z.object({ error_query: windowQuery, total_query: windowQuery }).strict();
 const rawSli = z.object({ error_ratio_query: windowQuery }).strict();
 
@@ -95,14 +105,19 @@ const latencySli = z
   });
 
 const sliSchema = z
-  .object({ events: eventsSli.optional(), raw: rawSli.optional(), latency: latencySli.optional() })
+  .object({
+    events: eventsSli.optional(),
+    raw: rawSli.optional(),
+    latency: latencySli.optional(),
+    plugin: unsupportedPlugin('SLI plugins'),
+  })
   .strict()
   .superRefine((s, ctx) => {
     const set = [s.events, s.raw, s.latency].filter((x) => x !== undefined).length;
     if (set !== 1)
       ctx.addIssue({
         code: 'custom',
-        message: `exactly one of events, raw or latency must be set (found ${set}); Sloth SLI plugins are not supported`,
+        message: `exactly one of events, raw or latency must be set (found ${set})`,
       });
     if (s.events && s.events.error_query.trim() === s.events.total_query.trim())
       ctx.addIssue({ code: 'custom', path: ['events'], message: 'error_query and total_query must differ' });
@@ -131,6 +146,7 @@ const sloSchema = z
       .gt(0, 'objective must be above 0 (a percentage such as 99.9)')
       .lte(100, 'objective is a percentage and must be at most 100'),
     labels: labelMap,
+    plugins: unsupportedPlugin('SLO plugins'),
     sli: sliSchema,
     alerting: alertingSchema.prefault({}),
   })
@@ -153,6 +169,7 @@ export const slothSpecSchema = z
     service: slothName('service'),
     labels: labelMap,
     /** Vigil extension: the SLO period (Sloth's --default-slo-period); 30d or 28d. */
+    slo_plugins: unsupportedPlugin('SLO plugins'),
     slo_period: z.enum(['30d', '28d'], { error: 'slo_period must be 30d or 28d' }).default('30d'),
     slos: z.array(sloSchema).min(1, 'slos must list at least one SLO'),
   })

@@ -24,6 +24,7 @@ import { ManualClock } from '../rules/clock.ts';
 import { type RulesModule, startRules } from '../rules/index.ts';
 import { SelfMetrics } from '../self/metrics.ts';
 import { DuckDBMetricsStorage } from '../storage/duckdb/duckdb-storage.ts';
+import { startTestVigil } from '../testutil/vigil.ts';
 import { generateSpec } from './generate.ts';
 import { SloLoadError, type SloModule, startSlos } from './index.ts';
 import type { SloStatus } from './status.ts';
@@ -489,5 +490,66 @@ describe('SLO declarations', () => {
     assert.match(page.expr, /ratio_rate6h\{[^}]*\} > \(5\.6000000000000005 \* 0\.005\)/);
     assert.match(ticket.expr, /ratio_rate1d\{[^}]*\} > \(2\.8000000000000003 \* 0\.005\)/);
     assert.match(ticket.expr, /ratio_rate3d\{[^}]*\} > \(0\.9333333333333333 \* 0\.005\)/);
+  });
+});
+
+describe('SLOs in a running Vigil', () => {
+  test('slo_files are served by /api/vigil/v1/slos and their rules by /api/v1/rules', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-slo-server-'));
+    const file = join(dir, 'checkout.yml');
+    writeFileSync(
+      file,
+      [
+        'version: prometheus/v1',
+        'service: checkout',
+        'slos:',
+        '  - name: availability',
+        '    objective: 99.5',
+        '    sli:',
+        '      events:',
+        '        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))',
+        '        total_query: sum(rate(http_requests_total[{{.window}}]))',
+        '    alerting: {name: CheckoutBurn}',
+      ].join('\n'),
+    );
+    const vigil = await startTestVigil(`slo_files: [${JSON.stringify(join(dir, '*.yml'))}]\n`);
+    try {
+      const slos = await getJson(`${vigil.url}/api/vigil/v1/slos`);
+      assert.equal(slos.status, 200);
+      const [s] = (slos.body.data as { slos: SloStatus[] }).slos;
+      assert.equal(s.id, 'checkout-availability');
+      assert.equal(s.file, file);
+      assert.equal(s.sli, null, 'no data recorded yet');
+      assert.equal(s.alerts.page.state, 'unknown', 'not evaluated yet');
+      const rules = await getJson(`${vigil.url}/api/v1/rules`);
+      const groups = (rules.body.data as { groups: { name: string; file: string }[] }).groups;
+      assert.deepEqual(
+        groups.filter((g) => g.file === file).map((g) => g.name),
+        [
+          'sloth-slo-alerts-checkout-availability',
+          'sloth-slo-meta-recordings-checkout-availability',
+          'sloth-slo-sli-recordings-checkout-availability',
+        ],
+      );
+    } finally {
+      await vigil.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an invalid SLO file stops Vigil from starting, naming file and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-slo-server-'));
+    const file = join(dir, 'bad.yml');
+    writeFileSync(file, 'version: prometheus/v1\nservice: x1\nslo_plugins: {chain: []}\nslos: []\n');
+    try {
+      await assert.rejects(
+        startTestVigil(`slo_files: [${JSON.stringify(file)}]\n`),
+        (e: Error) =>
+          e.message.includes(`${file}:3: slo_plugins: SLO plugins are Sloth plugins`) &&
+          e.message.includes(`${file}:4: slos: slos must list at least one SLO`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

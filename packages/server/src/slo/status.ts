@@ -198,12 +198,10 @@ function findAlertRule(
   const groupName = `sloth-slo-alerts-${slo.id}`;
   for (const g of manager.ruleGroups()) {
     if (g.name !== groupName || g.file !== slo.file) continue;
-    for (const r of g.rules)
-      if (
-        r instanceof AlertingRule &&
-        r.labels.some((l) => l.name === 'sloth_severity' && l.value === severity)
-      )
-        return r;
+    // Generated in a fixed order (page, then ticket; disabled ones left out). Order, not the
+    // sloth_severity label, identifies them: user labels may override that label.
+    const alerts = g.rules.filter((r) => r instanceof AlertingRule);
+    return severity === 'page' ? alerts[0] : alerts[slo.pageAlert ? 1 : 0];
   }
   return undefined;
 }

@@ -95,6 +95,8 @@ const globalSchema = z
     scrape_interval: durationMs.prefault('1m'),
     scrape_timeout: durationMs.prefault('10s'),
     evaluation_interval: durationMs.prefault('1m'),
+    /** query_offset of rule groups that set none (Prometheus's global.rule_query_offset). */
+    rule_query_offset: durationMs.prefault('0s'),
     external_labels: z.record(z.string(), z.string()).default({}),
     ...scrapeGlobalFields,
   })

@@ -50,6 +50,8 @@ async function harness(
     forGracePeriod?: number;
     /** An empty directory for the rule file (default: a new temporary one). */
     dir?: string;
+    /** More `global:` settings, as YAML flow mapping entries (`rule_query_offset: 1m`). */
+    global?: string;
   } = {},
 ): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vigil-rules-'));
@@ -58,7 +60,7 @@ async function harness(
   const interval = opts.interval ?? '10s';
   const config = (iv = interval) =>
     parseConfig(
-      `rule_files: [${JSON.stringify(rulesFile)}]\nglobal: {evaluation_interval: ${iv}, external_labels: {region: eu}}\n`,
+      `rule_files: [${JSON.stringify(rulesFile)}]\nglobal: {evaluation_interval: ${iv}, external_labels: {region: eu}${opts.global ? `, ${opts.global}` : ''}}\n`,
       'test.yml',
     );
   const storage = opts.storage ?? new MemoryStorage();
@@ -264,6 +266,28 @@ describe('alert lifecycle', () => {
       const [t, v] = s.points[0];
       assert.equal(v * 1000, t);
       assert.ok(t <= h.clock.now() - 60_000 && t > h.clock.now() - 72_000);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('global.rule_query_offset applies to groups without their own query_offset', async () => {
+    const h = await harness(
+      'groups:\n- name: inherits\n  rules:\n  - record: t1\n    expr: vector(time())\n' +
+        '- name: own\n  query_offset: 0s\n  rules:\n  - record: t2\n    expr: vector(time())\n',
+      { global: 'rule_query_offset: 2m' },
+    );
+    try {
+      await h.clock.advance(12_000);
+      const [inherits, own] = h.rules.manager.ruleGroups();
+      assert.deepEqual(
+        [inherits.name, inherits.queryOffset, own.name, own.queryOffset],
+        ['inherits', 120_000, 'own', 0],
+      );
+      const [[t1]] = (await h.samples('t1')).map((s) => s.points[0]);
+      const [[t2]] = (await h.samples('t2')).map((s) => s.points[0]);
+      assert.ok(t1 <= h.clock.now() - 120_000 && t1 > h.clock.now() - 132_000, `t1 at ${t1 - h.clock.now()}`);
+      assert.ok(t2 <= h.clock.now() && t2 > h.clock.now() - 12_000, `t2 at ${t2 - h.clock.now()}`);
     } finally {
       await h.close();
     }

@@ -81,6 +81,17 @@ test('bad query parameters are 400s', async () => {
   const bool = await call('GET', '/api/v2/alerts?active=maybe');
   assert.equal(bool.status, 400);
   assert.equal(JSON.parse(bool.text), 'active in query must be of type boolean: "maybe"');
+  const unprocessed = await call('GET', '/api/v2/alerts?unprocessed=nope');
+  assert.equal(unprocessed.status, 400);
+  assert.equal(JSON.parse(unprocessed.text), 'unprocessed in query must be of type boolean: "nope"');
+  const twice = await call('GET', '/api/v2/alerts?receiver=a&receiver=b');
+  assert.equal(twice.status, 400);
+  assert.equal(JSON.parse(twice.text), 'receiver must be given at most once');
+  const badRegex = await call('GET', '/api/v2/alerts?filter=a%3D~%22(%22');
+  assert.equal(badRegex.status, 400);
+  assert.match(JSON.parse(badRegex.text), /invalid regular expression/);
+  const groupsBool = await call('GET', '/api/v2/alerts/groups?silenced=x');
+  assert.equal(groupsBool.status, 400);
   const filters = await call(
     'GET',
     '/api/v2/alerts?filter=team%3D"db"&filter=alertname%3D~"K.*"&receiver=db',

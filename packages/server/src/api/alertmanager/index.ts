@@ -192,6 +192,7 @@ interface AlertQuery {
   readonly active: boolean;
   readonly silenced: boolean;
   readonly inhibited: boolean;
+  readonly unprocessed: boolean;
   readonly filter: AmMatcher[];
   readonly receiver: ((name: string) => boolean) | undefined;
 }
@@ -212,6 +213,7 @@ function query(request: FastifyRequest): AlertQuery {
     active: bool(q.active, 'active'),
     silenced: bool(q.silenced, 'silenced'),
     inhibited: bool(q.inhibited, 'inhibited'),
+    unprocessed: bool(q.unprocessed, 'unprocessed'),
     filter: matchersParam(request),
     receiver,
   };
@@ -268,6 +270,7 @@ function alertFilter(b: AlertmanagerBackend, q: AlertQuery): (a: AmAlert) => boo
     if (!q.active && status.state === 'active') return false;
     if (!q.silenced && status.silencedBy.length > 0) return false;
     if (!q.inhibited && status.inhibitedBy.length > 0) return false;
+    if (!q.unprocessed && status.state === 'unprocessed') return false;
     return filterMatches(q.filter, a.labels);
   };
 }

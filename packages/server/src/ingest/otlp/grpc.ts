@@ -85,15 +85,17 @@ export async function startOtlpGrpcServer(
         );
         return;
       }
-      let request: ReturnType<typeof decodeMessage>;
+      let handled: ReturnType<OtlpSignal['handle']>;
       try {
-        request = decodeMessage(signal.requestSchema, call.request, 'protobuf');
+        handled = signal.handleProtobuf
+          ? signal.handleProtobuf(call.request)
+          : signal.handle(decodeMessage(signal.requestSchema, call.request, 'protobuf'));
       } catch (err) {
         if (err instanceof OtlpDecodeError) fail(GrpcCode.INVALID_ARGUMENT, err.message);
         else fail(GrpcCode.INTERNAL, `internal error: ${(err as Error).message}`);
         return;
       }
-      signal.handle(request).then(
+      handled.then(
         (response) => {
           requests.labels('grpc', signal.name, 'OK').inc();
           const bytes = encodeMessage(signal.responseSchema, response, 'protobuf') as Uint8Array;
@@ -102,7 +104,7 @@ export async function startOtlpGrpcServer(
         (err: unknown) => {
           if (err instanceof HttpError && err.status === 503) {
             fail(GrpcCode.UNAVAILABLE, err.message);
-          } else if (err instanceof HttpError && err.status < 500) {
+          } else if (err instanceof OtlpDecodeError || (err instanceof HttpError && err.status < 500)) {
             fail(GrpcCode.INVALID_ARGUMENT, err.message);
           } else {
             log.error({ err, signal: signal.name }, 'OTLP/gRPC export failed');

@@ -87,8 +87,10 @@ export function registerOtlpHttpSignal(
       const encoding = encodingOf(request.headers['content-type'])!;
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const body = await decompress(raw, contentEncodingOf(request), options.maxBodyBytes);
-      const message = decodeMessage(signal.requestSchema, body, encoding);
-      const response = await signal.handle(message);
+      const response =
+        encoding === 'protobuf' && signal.handleProtobuf
+          ? await signal.handleProtobuf(body)
+          : await signal.handle(decodeMessage(signal.requestSchema, body, encoding));
       requests.labels('http', signal.name, '200').inc();
       return sendBody(reply.status(200), encoding, encodeMessage(signal.responseSchema, response, encoding));
     });

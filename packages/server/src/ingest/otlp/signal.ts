@@ -19,4 +19,10 @@ export interface OtlpSignal<Req extends DescMessage = DescMessage, Res extends D
    * sender should retry, 4xx when it must not.
    */
   handle(request: MessageShape<Req>): Promise<MessageShape<Res>>;
+  /**
+   * Optional faster path for protobuf bodies (HTTP and gRPC): decodes the raw request bytes itself
+   * instead of the generated decoder, then behaves as `handle`. Throws OtlpDecodeError for a body
+   * that is not the request message. The body is not reused by the transport afterwards.
+   */
+  handleProtobuf?(body: Uint8Array): Promise<MessageShape<Res>>;
 }

@@ -20,7 +20,12 @@ import type { Label } from '../../model/labels.ts';
 import type { SeriesSamples } from '../../model/sample.ts';
 import { type Span, SpanKind, StatusCode, serviceName, spanKindName } from '../../model/span.ts';
 import { CounterFamily, HistogramFamily } from '../span-metrics/series.ts';
-import { attributeText, STALE_AFTER_MS, sanitizeLabelName } from '../span-metrics/span-metrics.ts';
+import {
+  attributeText,
+  STALE_AFTER_MS,
+  sanitizeLabelName,
+  spanAttribute,
+} from '../span-metrics/span-metrics.ts';
 
 type ConnectionType = '' | 'messaging_system' | 'database' | 'virtual_node';
 
@@ -159,9 +164,8 @@ export class ServiceGraph {
 
   private peerNode(span: Span): string {
     for (const key of this.config.peer_attributes) {
-      for (const a of span.attributes) {
-        if (a.key === key && typeof a.value === 'string' && a.value !== '') return a.value;
-      }
+      const v = spanAttribute(span, key);
+      if (typeof v === 'string' && v !== '') return v;
     }
     return '';
   }

@@ -9,6 +9,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import fc from 'fast-check';
 import { ExportTraceServiceRequestSchema } from '../../../gen/opentelemetry/proto/collector/trace/v1/trace_service_pb.ts';
 import type { AnyValue } from '../../../gen/opentelemetry/proto/common/v1/common_pb.ts';
+import type { EncodedSpan } from '../../../storage/traces/otlp/span-codec.ts';
 import { ProtoDecodeError } from '../../../storage/traces/otlp/wire.ts';
 import { spanData } from '../../../storage/traces/storetest/spans.ts';
 import { decodeTraceRequest } from './decode.ts';
@@ -101,6 +102,24 @@ test('decodes the same spans as the generated decoder', () => {
       assert.deepEqual(fast.spans.map(spanData), slow.spans.map(spanData));
     }),
     { seed: 20261123, numRuns: 300 },
+  );
+});
+
+test('looking up one attribute of an encoded span gives what decoding them all gives', () => {
+  fc.assert(
+    fc.property(request, text, (rs, missing) => {
+      const body = encode(rs);
+      const slow = spansFromRequest(fromBinary(ExportTraceServiceRequestSchema, body)).spans;
+      // Fresh spans: attribute() must work on the bytes, before `attributes` is ever decoded.
+      decodeTraceRequest(body).spans.forEach((span, i) => {
+        const expected = slow[i].attributes;
+        const firstOf = (key: string) => expected.find((a) => a.key === key)?.value;
+        for (const key of [...expected.map((a) => a.key), missing]) {
+          assert.deepEqual((span as EncodedSpan).attribute(key), firstOf(key), `key ${JSON.stringify(key)}`);
+        }
+      });
+    }),
+    { seed: 20261124, numRuns: 300 },
   );
 });
 

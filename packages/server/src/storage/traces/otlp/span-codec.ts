@@ -182,6 +182,32 @@ export class EncodedSpan implements Span {
     return this.decodedLinks;
   }
 
+  /**
+   * One span attribute's value (the first with that key), or undefined when there is none. Before
+   * `attributes` is read this compares raw key bytes and decodes only the matching value, so span
+   * metrics and the service graph can look up a few keys without decoding every attribute.
+   */
+  attribute(key: string): AttributeValue | undefined {
+    if (this.decodedAttributes) {
+      for (const a of this.decodedAttributes) if (a.key === key) return a.value;
+      return undefined;
+    }
+    const want = utf8Key(key);
+    const r = new ProtoReader(this.bytes, 0, this.bytes.length, this.strict);
+    while (!r.done) {
+      const tag = r.tag();
+      if (tag !== T_SPAN_ATTR) {
+        r.skip(tag);
+        continue;
+      }
+      const { start, end } = r.lengthDelimited();
+      if (keyIs(this.bytes, start, end, want)) {
+        return decodeKeyValue(this.bytes, start, end, this.strict, 0).value;
+      }
+    }
+    return undefined;
+  }
+
   private decodeRepeated<T>(
     wanted: number,
     decode: (buf: Uint8Array, start: number, end: number, strict: boolean, depth: number) => T,
@@ -198,6 +224,36 @@ export class EncodedSpan implements Span {
     }
     return out;
   }
+}
+
+/** UTF-8 bytes of attribute keys looked up by `EncodedSpan.attribute` (a few configured keys). */
+const keyBytes = new Map<string, Uint8Array>();
+const KEY_CACHE_MAX = 1024;
+
+function utf8Key(key: string): Uint8Array {
+  let bytes = keyBytes.get(key);
+  if (!bytes) {
+    bytes = Buffer.from(key, 'utf8');
+    if (keyBytes.size < KEY_CACHE_MAX) keyBytes.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** Whether the KeyValue message at [start, end) has the key `want` (compared as bytes). */
+function keyIs(buf: Uint8Array, start: number, end: number, want: Uint8Array): boolean {
+  const r = new ProtoReader(buf, start, end, false);
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag !== ((1 << 3) | WIRE_LEN)) {
+      r.skip(tag);
+      continue;
+    }
+    const f = r.lengthDelimited();
+    if (f.end - f.start !== want.length) return false;
+    for (let i = 0; i < want.length; i++) if (buf[f.start + i] !== want[i]) return false;
+    return true;
+  }
+  return want.length === 0;
 }
 
 /**

@@ -553,3 +553,97 @@ describe('SLOs in a running Vigil', () => {
     }
   });
 });
+
+describe('reloading SLOs', () => {
+  const spec = (objective: number, alertName: string) =>
+    [
+      'version: prometheus/v1',
+      'service: api',
+      'slos:',
+      '  - name: availability',
+      `    objective: ${objective}`,
+      '    sli:',
+      '      events:',
+      '        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))',
+      '        total_query: sum(rate(http_requests_total[{{.window}}]))',
+      `    alerting: {name: ${alertName}}`,
+      '',
+    ].join('\n');
+
+  test('a changed spec replaces its rules, an invalid one is refused, and rule-file reloads keep SLO rules', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-slo-reload-'));
+    const sloFile = join(dir, 'api.yml');
+    const rulesFile = join(dir, 'rules.yml');
+    writeFileSync(sloFile, spec(99.9, 'ApiBurn'));
+    writeFileSync(rulesFile, 'groups:\n- name: mine\n  rules:\n  - record: one\n    expr: vector(1)\n');
+    const config = parseConfig(
+      `slo_files: [${JSON.stringify(sloFile)}]\nrule_files: [${JSON.stringify(rulesFile)}]\n`,
+      'c.yml',
+    );
+    const clock = new ManualClock(START);
+    const logger = pino({ level: 'silent' });
+    const self = new SelfMetrics();
+    const storage = await DuckDBMetricsStorage.open({
+      dataDir: join(dir, 'metrics'),
+      retention: 15 * 86_400_000,
+      retentionBytes: 0,
+      outOfOrderWindow: 0,
+      blockDuration: 2 * 3_600_000,
+      maxFutureSkew: 10 * MINUTE,
+      maxSeries: 0,
+      maxSeriesPerMetric: 0,
+      logger,
+      now: () => clock.now(),
+    });
+    const engine = new Engine();
+    const rules = await startRules({
+      config,
+      baseDir: dir,
+      engine,
+      queryable: storage,
+      sink: createMetricsSink(storage, config.limits, self),
+      notify: () => undefined,
+      logger,
+      self,
+      now: () => clock.now(),
+      externalURL: 'http://vigil.test',
+      clock,
+    });
+    const slos = await startSlos({
+      config,
+      baseDir: dir,
+      engine,
+      queryable: storage,
+      rules,
+      logger,
+      now: () => clock.now(),
+    });
+    const alertExprs = () =>
+      rules.manager
+        .ruleGroups()
+        .filter((g) => g.name === 'sloth-slo-alerts-api-availability')
+        .flatMap((g) => g.rules.map((r) => `${r.name}: ${r.query}`));
+    try {
+      assert.equal(rules.manager.ruleGroups().length, 4);
+      assert.match(alertExprs()[0], /^ApiBurn: .*\(14\.4 \* 0\.0009999999999999432\)/);
+
+      writeFileSync(sloFile, spec(99, 'ApiBurnFast'));
+      await slos.reload(config);
+      assert.equal(slos.slos()[0].objective, 99);
+      assert.match(alertExprs()[0], /^ApiBurnFast: .*\(14\.4 \* 0\.01\)/);
+      assert.equal(rules.manager.ruleGroups().length, 4);
+
+      writeFileSync(sloFile, spec(101, 'ApiBurn'));
+      await assert.rejects(slos.reload(config), (e: unknown) => e instanceof SloLoadError);
+      assert.equal(slos.slos()[0].objective, 99, 'the previous SLOs stay');
+      assert.match(alertExprs()[0], /^ApiBurnFast: /);
+
+      await rules.reload(config);
+      assert.equal(rules.manager.ruleGroups().length, 4, 'a rule-file reload keeps the SLO groups');
+    } finally {
+      await rules.stop();
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -13,8 +13,10 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+// The built package, as apps run it (npm run build -w @vigil/node first): running the sources
+// through tsx would add its keep-names wrappers to every closure.
+import { createLogging, withRequestId } from '@vigil/node';
 import { type DestinationStream, pino } from 'pino';
-import { createLogging, withRequestId } from '../packages/sdk-node/src/index.ts';
 
 const LINES = 200_000;
 const ROUNDS = 7;

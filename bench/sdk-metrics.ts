@@ -12,8 +12,10 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+// The built package, as apps run it (npm run build -w @vigil/node first): running the sources
+// through tsx would add its keep-names wrappers to every closure.
+import { Registry } from '@vigil/node';
 import client from 'prom-client';
-import { Registry } from '../packages/sdk-node/src/index.ts';
 
 const ROUNDS = 7;
 /** Rounds run first and not counted, so both libraries are measured after the JIT settled. */

@@ -154,6 +154,24 @@ function alertsView(data: Json): Json {
   return sortBy(data.alerts.map(alertView), (a: Json) => JSON.stringify(a.labels));
 }
 
+/**
+ * The series the rules wrote, as of now: recorded series with values, and the label sets of
+ * ALERTS and ALERTS_FOR_STATE (whose values are times, which differ between the two).
+ */
+async function seriesView(url: string): Promise<Json> {
+  const q = async (expr: string) =>
+    (await getData(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).result.map((s: Json) => ({
+      metric: s.metric,
+      value: s.value[1],
+    }));
+  const byMetric = (list: Json[]) => sortBy(list, (s: Json) => JSON.stringify(s.metric));
+  return {
+    recorded: byMetric(await q('{__name__=~"job:.*|demo_temp:.*|too_many"}')),
+    alerts: byMetric(await q('ALERTS')),
+    forState: byMetric((await q('ALERTS_FOR_STATE')).map((s: Json) => ({ metric: s.metric }))),
+  };
+}
+
 /** The keys of every object in `a`'s JSON that `b`'s object at the same place lacks. */
 function missingKeys(a: Json, b: Json, path = ''): string[] {
   if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return [];
@@ -196,6 +214,7 @@ scrape_configs:
     const snapshot = async (url: string) => ({
       rules: await getData(`${url}/api/v1/rules`),
       alerts: await getData(`${url}/api/v1/alerts`),
+      series: await seriesView(url),
     });
     // Both have settled once every alert that can fire does (and the recording rules' results
     // are seen by the rule that uses them); compare until they agree or a minute passes.
@@ -210,7 +229,8 @@ scrape_configs:
         settled(ps) &&
         settled(vs) &&
         JSON.stringify(rulesView(ps.rules)) === JSON.stringify(rulesView(vs.rules)) &&
-        JSON.stringify(alertsView(ps.alerts)) === JSON.stringify(alertsView(vs.alerts))
+        JSON.stringify(alertsView(ps.alerts)) === JSON.stringify(alertsView(vs.alerts)) &&
+        JSON.stringify(ps.series) === JSON.stringify(vs.series)
       )
         break;
       if (Date.now() > deadline) break;
@@ -218,6 +238,9 @@ scrape_configs:
     }
     assert.deepEqual(rulesView(last.v.rules), rulesView(last.p.rules));
     assert.deepEqual(alertsView(last.v.alerts), alertsView(last.p.alerts));
+    // What the rules wrote: recorded series with their values, ALERTS and ALERTS_FOR_STATE series.
+    assert.deepEqual(last.v.series, last.p.series);
+    assert.equal(last.v.series.alerts.length, 5, 'three firing and two pending alerts in ALERTS');
     // Every field Prometheus 2.42 returns, Vigil returns too (Vigil may have 3.x's newer ones).
     assert.deepEqual(missingKeys(last.p.rules, last.v.rules), []);
     assert.deepEqual(missingKeys(last.p.alerts, last.v.alerts), []);

@@ -1,6 +1,7 @@
 /**
  * End to end with the real OpenTelemetry JS SDK: one trace crosses three services, each exporting
- * with a different OTLP exporter (HTTP protobuf, HTTP JSON with gzip, gRPC). Fetched back by id
+ * with a different OTLP exporter (HTTP protobuf to the OTLP listener, HTTP JSON with gzip to the
+ * main port, gRPC). Fetched back by id
  * (JSON and protobuf, Tempo v1 and v2), every span must be exactly what the SDK recorded: ids,
  * parent links, attributes of every type, events, links, status, resource and scope.
  */
@@ -28,7 +29,7 @@ import { startTestVigil, type TestVigil } from '../testutil/vigil.ts';
 let vigil: TestVigil;
 
 before(async () => {
-  vigil = await startTestVigil('server:\n  otlp_grpc_listen: 127.0.0.1:0\n');
+  vigil = await startTestVigil('server:\n  otlp_http_listen: 127.0.0.1:0\n  otlp_grpc_listen: 127.0.0.1:0\n');
 });
 
 after(async () => {
@@ -59,7 +60,11 @@ function service(name: string, exporter: SpanExporter): Service {
 }
 
 test('a trace across three services and three OTLP exporters comes back exactly as recorded', async () => {
-  const frontend = service('frontend', new ProtoExporter({ url: `${vigil.url}/v1/traces` }));
+  // Protobuf to the OTLP/HTTP listener (4318 by default), JSON to the main port, and gRPC.
+  const frontend = service(
+    'frontend',
+    new ProtoExporter({ url: `http://${vigil.otlpHttpAddress}/v1/traces` }),
+  );
   const checkout = service(
     'checkout',
     new JsonExporter({ url: `${vigil.url}/v1/traces`, compression: gzip() }),

@@ -50,7 +50,8 @@ const serviceOverview: DashboardInput = {
       ],
       queries: [
         {
-          expr: `sum(rate(traces_spanmetrics_calls_total{${sel}, span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER", status_code="STATUS_CODE_ERROR"}[$__rate_interval])) / sum(rate(traces_spanmetrics_calls_total{${sel}, span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"}[$__rate_interval]))`,
+          // "or vector(0)": no failed call yet is a 0% error rate, not "no data".
+          expr: `(sum(rate(traces_spanmetrics_calls_total{${sel}, span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER", status_code="STATUS_CODE_ERROR"}[$__rate_interval])) or vector(0)) / sum(rate(traces_spanmetrics_calls_total{${sel}, span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"}[$__rate_interval]))`,
         },
       ],
     },

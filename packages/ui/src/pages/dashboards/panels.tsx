@@ -163,12 +163,18 @@ function MetricPanel(props: { panel: Panel; ctx: PanelContext }) {
       data-last-value={first?.values[first.values.length - 1]}
       data-series={total}
     >
-      <MetricBody panel={panel} data={data} range={range} height={height} />
+      <MetricBody panel={panel} data={data} range={range} height={height} step={b.step} />
     </div>
   );
 }
 
-function MetricBody(props: { panel: Panel; data: QuerySeries[]; range: TimeRange; height: number }) {
+function MetricBody(props: {
+  panel: Panel;
+  data: QuerySeries[];
+  range: TimeRange;
+  height: number;
+  step: number;
+}) {
   const { panel, data, range, height } = props;
   switch (panel.type) {
     case 'timeseries':
@@ -182,7 +188,7 @@ function MetricBody(props: { panel: Panel; data: QuerySeries[]; range: TimeRange
     case 'table':
       return <TableBody panel={panel} data={data} />;
     case 'heatmap':
-      return <HeatmapBody data={data} range={range} height={height} />;
+      return <HeatmapBody data={data} range={range} height={height} step={props.step} />;
     default:
       return null;
   }
@@ -380,7 +386,7 @@ function TableBody(props: { panel: Panel; data: QuerySeries[] }) {
   );
 }
 
-function HeatmapBody(props: { data: QuerySeries[]; range: TimeRange; height: number }) {
+function HeatmapBody(props: { data: QuerySeries[]; range: TimeRange; height: number; step: number }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const { theme, utc } = useSettings();
   const heat = useMemo(() => bucketsToHeatmap(props.data.flatMap((q) => q.series)), [props.data]);
@@ -424,7 +430,7 @@ function HeatmapBody(props: { data: QuerySeries[]; range: TimeRange; height: num
         ctx.fillRect(x, h - (r + 1) * rowH + 0.5, colW > 3 ? colW - 0.5 : colW, rowH - 1);
       }
     }
-  }, [heat, props.range.start, props.range.end, props.height, theme]);
+  }, [heat, props.range.start, props.range.end, props.height, props.step, theme]);
   if (heat.times.length === 0)
     return (
       <EmptyState title="No histogram buckets">

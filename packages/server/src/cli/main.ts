@@ -1,5 +1,6 @@
 import { checkCommand, testCommand } from './rules.ts';
 import { serveCommand } from './serve.ts';
+import { sloCommand } from './slo.ts';
 
 const USAGE = `usage: vigil <command> [flags]
 
@@ -7,6 +8,7 @@ commands:
   serve         run the Vigil server (ingest, storage, query APIs, rules, alerting)
   check rules   check Prometheus rule files, like promtool check rules
   test rules    run Prometheus rule unit tests, like promtool test rules
+  slo           check Sloth SLO specs, or print the rules Vigil generates for them
 
 Run 'vigil <command> --help' for the flags of a command.
 `;
@@ -21,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
       return checkCommand(rest);
     case 'test':
       return testCommand(rest);
+    case 'slo':
+      return sloCommand(rest);
     case undefined:
     case 'help':
     case '--help':

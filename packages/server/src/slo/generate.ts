@@ -91,7 +91,7 @@ export function sliQueries(slo: SlothSlo): SliQueries {
   const l = sli.latency!;
   const m = l.matchers.trim();
   const bucket = m === '' ? leMatcher(l.threshold) : `${m},${leMatcher(l.threshold)}`;
-  const total = `sum(rate(${l.histogram}_count{${m}}[{{.window}}]))`;
+  const total = `sum(rate(${l.histogram}_count${m === '' ? '' : `{${m}}`}[{{.window}}]))`;
   return {
     kind: 'events',
     error: `${total} - sum(rate(${l.histogram}_bucket{${bucket}}[{{.window}}]))`,

@@ -14,6 +14,7 @@ import {
   startBlackbox,
   startDnsServer,
   startGrpcHealthServer,
+  startHttp2Server,
   startHttpServer,
   startTcpServer,
   type TestServer,
@@ -28,6 +29,7 @@ let blackbox: Blackbox;
 let vigil: TestVigil;
 let http: TestServer;
 let https: TestServer;
+let h2: TestServer;
 let ssh: TestServer;
 let irc: TestServer;
 let tlsTcp: TestServer;
@@ -102,6 +104,30 @@ function modulesYaml(): string {
   https_ca:
     prober: http
     http:
+      tls_config:
+        ca_file: ${cert.certFile}
+  https_h1:
+    prober: http
+    http:
+      enable_http2: false
+      tls_config:
+        ca_file: ${cert.certFile}
+  https_v2:
+    prober: http
+    http:
+      valid_http_versions: [HTTP/2.0]
+      tls_config:
+        ca_file: ${cert.certFile}
+  https_post_body:
+    prober: http
+    http:
+      method: POST
+      body: 'ping'
+      fail_if_body_not_matches_regexp: ['all (good|ok)']
+      fail_if_header_matches:
+        - header: X-Env
+          regexp: 'staging'
+          allow_missing: true
       tls_config:
         ca_file: ${cert.certFile}
   https_insecure:
@@ -236,6 +262,7 @@ before(async () => {
   };
   http = await startHttpServer(handler);
   https = await startHttpServer(handler, cert);
+  h2 = await startHttp2Server(handler, cert);
   ssh = await startTcpServer((s) => {
     s.write('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n');
     s.on('data', () => s.end());
@@ -271,7 +298,7 @@ before(async () => {
     return { rcode: 3 };
   });
   grpcServer = await startGrpcHealthServer({ '': 1, checkout: 1, billing: 2 });
-  servers.push(http, https, ssh, irc, tlsTcp, dns, grpcServer);
+  servers.push(http, https, h2, ssh, irc, tlsTcp, dns, grpcServer);
   const modules = modulesYaml();
   blackbox = await startBlackbox(`modules:${modules}`, dir.path);
   vigil = await startTestVigil(`probes:\n  modules:${modules.replace(/\n/g, '\n  ')}`);
@@ -392,6 +419,16 @@ const cases: [string, () => string, 0 | 1][] = [
   ['https_wrong_name', () => `https://${https.address}/`, 0],
   ['https_untrusted', () => `https://${https.address}/`, 0],
   ['http_ssl_required', () => `https://${https.address}/`, 0],
+  // HTTP/2: offered by ALPN over TLS (enable_http2 defaults to true), as Go's client does.
+  ['https_ca', () => `https://localhost:${h2.port}/`, 1],
+  ['https_ca', () => `https://localhost:${h2.port}/redirect`, 1],
+  ['https_ca', () => `https://localhost:${h2.port}/missing`, 0],
+  ['https_h1', () => `https://localhost:${h2.port}/`, 1],
+  ['https_v2', () => `https://localhost:${h2.port}/`, 1],
+  ['https_v2', () => `https://localhost:${https.port}/`, 0],
+  ['https_post_body', () => `https://localhost:${h2.port}/post`, 0],
+  ['https_post_body', () => `https://localhost:${h2.port}/`, 1],
+  ['https_insecure', () => `https://${h2.address}/cookie`, 1],
   ['tcp_connect', () => http.address, 1],
   ['tcp_connect', () => '127.0.0.1:1', 0],
   ['tcp_connect', () => '127.0.0.1', 0],

@@ -2,15 +2,23 @@
  * The HTTP prober, after the blackbox exporter's prober/http.go: resolves the target with the
  * module's IP preference, sends the configured request (following up to 10 redirects unless told
  * not to), checks status code, headers, body and TLS, and records the same series, including
- * probe_http_duration_seconds per phase summed over redirects. HTTP/1.1 only.
+ * probe_http_duration_seconds per phase summed over redirects. Over TLS it offers HTTP/2 by ALPN
+ * (unless enable_http2 is false), as Go's client does, and falls back to HTTP/1.1.
  */
 
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
-import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  type ClientRequest,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
+import { connect as http2Connect, constants as http2Constants, type OutgoingHttpHeaders } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { Readable } from 'node:stream';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { RE2JS } from 're2js';
 import type { HttpProbeConfig, ProbeModule } from '../config/probes.ts';
@@ -36,8 +44,18 @@ interface RoundTrip {
   end: number;
 }
 
+/**
+ * What the prober reads of a response, from HTTP/1.1 (an IncomingMessage) or HTTP/2 (a client
+ * stream with the response headers attached; see http2Response).
+ */
+type ProbeResponse = Readable &
+  Pick<IncomingMessage, 'statusCode' | 'headers' | 'headersDistinct' | 'httpVersion'> & {
+    /** HTTP/2 only: the response ended with its headers (Go then reports a content length of 0). */
+    readonly endedWithHeaders?: boolean;
+  };
+
 interface Hop {
-  readonly response: IncomingMessage | undefined;
+  readonly response: ProbeResponse | undefined;
   readonly error: Error | undefined;
   readonly tlsState: TlsSnapshot | undefined;
   readonly trip: RoundTrip;
@@ -147,7 +165,7 @@ export async function probeHTTP(ctx: ProbeContext, target: string, module: Probe
         current.protocol === 'https:'
           ? await tlsOptions(cfg.tls_config, ctx.baseDir, sameHost ? serverName : current.hostname)
           : undefined;
-      hop = await roundTrip(ctx, current, address, method, headers, body, tls, trip);
+      hop = await roundTrip(ctx, current, address, method, headers, body, tls, cfg.enable_http2, trip);
     } catch (err) {
       if (err instanceof TlsConfigError) {
         log.error('Error generating HTTP client', { err });
@@ -277,7 +295,9 @@ export async function probeHTTP(ctx: ProbeContext, target: string, module: Probe
 
   statusCode.set(res?.statusCode ?? 0);
   const cl = res?.headers['content-length'];
-  contentLength.set(res ? (cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : -1) : 0);
+  contentLength.set(
+    res ? (cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : res.endedWithHeaders ? 0 : -1) : 0,
+  );
   bodyLength.set(bytesRead);
   redirectsGauge.set(redirects);
   return success;
@@ -309,7 +329,11 @@ function msToS(ms: number): number {
   return Math.max(0, ms) / 1000;
 }
 
-/** One request/response exchange on a fresh connection to `address`; never rejects. */
+/**
+ * One request/response exchange on a fresh connection to `address`; never rejects. Over TLS with
+ * HTTP/2 enabled the connection offers h2 and http/1.1 by ALPN and the server's choice decides
+ * the protocol, as in Go's client.
+ */
 function roundTrip(
   ctx: ProbeContext,
   url: URL,
@@ -318,10 +342,88 @@ function roundTrip(
   headers: Record<string, string>,
   body: Buffer | undefined,
   tls: Awaited<ReturnType<typeof tlsOptions>> | undefined,
+  http2: boolean,
   trip: RoundTrip,
 ): Promise<Hop> {
+  if (trip.dnsDone === 0) {
+    // Connecting to an IP directly: the trip starts at the connect (Go's ConnectStart).
+    trip.start = performance.now();
+    trip.dnsDone = trip.start;
+  }
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const exchange: Exchange = { ctx, url, address, port, method, headers, body, trip };
+  if (tls && http2 && url.protocol === 'https:') return negotiate(exchange, tls);
+  return http1Exchange(exchange, tls, undefined);
+}
+
+/** The request of one round trip. */
+interface Exchange {
+  readonly ctx: ProbeContext;
+  readonly url: URL;
+  readonly address: string;
+  readonly port: number;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | undefined;
+  readonly trip: RoundTrip;
+}
+
+/** A TLS connection whose handshake is done, handed to the protocol the server chose. */
+interface Connected {
+  readonly socket: TLSSocket;
+  readonly tlsState: TlsSnapshot;
+}
+
+/** Connects with TLS offering h2 and http/1.1, then runs the exchange in the negotiated protocol. */
+function negotiate(x: Exchange, tls: Awaited<ReturnType<typeof tlsOptions>>): Promise<Hop> {
+  const { ctx, trip } = x;
   return new Promise<Hop>((resolve) => {
-    let tlsState: TlsSnapshot | undefined;
+    let settled = false;
+    let socket: TLSSocket | undefined;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      ctx.signal.removeEventListener('abort', onAbort);
+      socket?.destroy();
+      resolve({ response: undefined, error: err, tlsState: undefined, trip });
+    };
+    const onAbort = () => fail(abortError(ctx.signal));
+    if (ctx.signal.aborted) return onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      socket = tlsConnect({ ...tls, host: x.address, port: x.port, ALPNProtocols: ['h2', 'http/1.1'] });
+    } catch (err) {
+      return fail(err as Error);
+    }
+    const s = socket;
+    s.once('connect', () => {
+      trip.connectDone = performance.now();
+      trip.tlsStart = trip.connectDone;
+    });
+    s.on('error', fail);
+    s.once('secureConnect', () => {
+      trip.tlsDone = performance.now();
+      trip.gotConn = trip.tlsDone;
+      if (settled) return;
+      settled = true;
+      ctx.signal.removeEventListener('abort', onAbort);
+      // From here the request (HTTP/1.1) or session (HTTP/2) handles errors; http.request attaches
+      // its listener a tick later, so `fail` (now a no-op) stays attached to cover that gap.
+      const connected = { socket: s, tlsState: snapshotTls(s) };
+      resolve(s.alpnProtocol === 'h2' ? http2Exchange(x, connected) : http1Exchange(x, undefined, connected));
+    });
+  });
+}
+
+/** HTTP/1.1 on a new connection, or on `connected` (a finished TLS handshake) when given. */
+function http1Exchange(
+  x: Exchange,
+  tls: Awaited<ReturnType<typeof tlsOptions>> | undefined,
+  connected: Connected | undefined,
+): Promise<Hop> {
+  const { ctx, url, trip, body } = x;
+  return new Promise<Hop>((resolve) => {
+    let tlsState = connected?.tlsState;
     let settled = false;
     const done = (hop: Omit<Hop, 'trip' | 'tlsState'>) => {
       if (settled) return;
@@ -329,26 +431,22 @@ function roundTrip(
       ctx.signal.removeEventListener('abort', onAbort);
       resolve({ ...hop, tlsState, trip });
     };
-    if (trip.dnsDone === 0) {
-      // Connecting to an IP directly: the trip starts at the connect (Go's ConnectStart).
-      trip.start = performance.now();
-      trip.dnsDone = trip.start;
-    }
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const options = {
-      host: address,
-      port,
-      method,
+    const common = {
+      host: x.address,
+      port: x.port,
+      method: x.method,
       path: `${url.pathname}${url.search}`,
-      headers: body ? { ...headers, 'Content-Length': String(body.length) } : headers,
-      agent: false as const,
+      headers: body ? { ...x.headers, 'Content-Length': String(body.length) } : x.headers,
       setHost: false,
-      ...(tls ?? {}),
     };
+    const options = connected
+      ? { ...common, createConnection: () => connected.socket }
+      : { ...common, agent: false as const, ...(tls ?? {}) };
     let req: ClientRequest;
     try {
       req = url.protocol === 'https:' ? httpsRequest(options) : httpRequest(options);
     } catch (err) {
+      connected?.socket.destroy();
       done({ response: undefined, error: err as Error });
       return;
     }
@@ -357,20 +455,22 @@ function roundTrip(
     };
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    req.on('socket', (socket: Socket) => {
-      socket.once('connect', () => {
-        trip.connectDone = performance.now();
-        if (trip.tls) trip.tlsStart = trip.connectDone;
-        else trip.gotConn = trip.connectDone;
-      });
-      if (trip.tls) {
-        socket.once('secureConnect', () => {
-          trip.tlsDone = performance.now();
-          trip.gotConn = trip.tlsDone;
-          tlsState = snapshotTls(socket as TLSSocket);
+    if (!connected) {
+      req.on('socket', (socket: Socket) => {
+        socket.once('connect', () => {
+          trip.connectDone = performance.now();
+          if (trip.tls) trip.tlsStart = trip.connectDone;
+          else trip.gotConn = trip.connectDone;
         });
-      }
-    });
+        if (trip.tls) {
+          socket.once('secureConnect', () => {
+            trip.tlsDone = performance.now();
+            trip.gotConn = trip.tlsDone;
+            tlsState = snapshotTls(socket as TLSSocket);
+          });
+        }
+      });
+    }
     req.on('response', (res) => {
       trip.responseStart = performance.now();
       done({ response: res, error: undefined });
@@ -380,12 +480,87 @@ function roundTrip(
   });
 }
 
+/** Request headers HTTP/2 forbids (RFC 9113 8.2.2); Go's client drops them too. */
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** One HTTP/2 request on a session over `connected`; the session closes when the stream does. */
+function http2Exchange(x: Exchange, connected: Connected): Promise<Hop> {
+  const { ctx, url, trip, body } = x;
+  return new Promise<Hop>((resolve) => {
+    let settled = false;
+    const session = http2Connect(`https://${url.host}`, { createConnection: () => connected.socket });
+    const done = (response: ProbeResponse | undefined, error: Error | undefined) => {
+      if (settled) return;
+      settled = true;
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (error) session.destroy();
+      resolve({ response, error, tlsState: connected.tlsState, trip });
+    };
+    const onAbort = () => {
+      const err = abortError(ctx.signal);
+      session.destroy(err);
+      done(undefined, err);
+    };
+    session.on('error', (err) => done(undefined, err));
+    if (ctx.signal.aborted) return onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const h2headers: OutgoingHttpHeaders = {
+      ':method': x.method,
+      ':scheme': 'https',
+      ':authority': x.headers.Host ?? url.host,
+      ':path': `${url.pathname}${url.search}`,
+    };
+    for (const [name, value] of Object.entries(x.headers)) {
+      const lower = name.toLowerCase();
+      if (lower !== 'host' && !CONNECTION_HEADERS.has(lower)) h2headers[lower] = value;
+    }
+    if (body) h2headers['content-length'] = String(body.length);
+    try {
+      const stream = session.request(h2headers, { endStream: !body });
+      stream.on('response', (headers, flags) => {
+        trip.responseStart = performance.now();
+        const ended = (flags & http2Constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+        done(http2Response(stream, headers, ended), undefined);
+      });
+      stream.on('error', (err) => done(undefined, err));
+      stream.once('close', () => session.close());
+      if (body) stream.end(body);
+    } catch (err) {
+      done(undefined, err as Error);
+    }
+  });
+}
+
+/** An HTTP/2 stream dressed as the response the prober reads: status, headers and version. */
+function http2Response(stream: Readable, received: IncomingHttpHeaders, ended: boolean): ProbeResponse {
+  const headers: IncomingHttpHeaders = {};
+  const headersDistinct: NodeJS.Dict<string[]> = {};
+  for (const [name, value] of Object.entries(received)) {
+    if (name.startsWith(':') || value === undefined) continue;
+    headers[name] = value;
+    headersDistinct[name] = Array.isArray(value) ? value : [String(value)];
+  }
+  return Object.assign(stream, {
+    statusCode: Number(received[':status']),
+    headers,
+    headersDistinct,
+    httpVersion: '2.0',
+    endedWithHeaders: ended,
+  });
+}
+
 class DecompressionError extends Error {}
 
 /** Reads the body (decompressing and limiting as configured); keeps it only when regexes need it. */
 async function readBody(
   ctx: ProbeContext,
-  res: IncomingMessage,
+  res: ProbeResponse,
   cfg: HttpProbeConfig,
 ): Promise<{ bytes: number; body?: Buffer; error?: Error }> {
   let stream: NodeJS.ReadableStream = res;
@@ -441,7 +616,7 @@ function matchBody(body: Buffer, cfg: HttpProbeConfig, ctx: ProbeContext): boole
   return true;
 }
 
-function matchHeaders(res: IncomingMessage, cfg: HttpProbeConfig, ctx: ProbeContext): boolean {
+function matchHeaders(res: ProbeResponse, cfg: HttpProbeConfig, ctx: ProbeContext): boolean {
   const values = (name: string): string[] => {
     const v = res.headersDistinct[name.toLowerCase()];
     return v ?? [];

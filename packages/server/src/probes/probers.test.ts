@@ -6,7 +6,14 @@ import { TLSSocket } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { probeModuleSchema } from '../config/probes.ts';
 import { runProbe } from './probe.ts';
-import { selfSignedCert, startHttpServer, startTcpServer, type TestServer, tempDir } from './testutil.ts';
+import {
+  selfSignedCert,
+  startHttp2Server,
+  startHttpServer,
+  startTcpServer,
+  type TestServer,
+  tempDir,
+} from './testutil.ts';
 
 const dir = tempDir();
 const cert = selfSignedCert(dir.path);
@@ -171,6 +178,68 @@ test('a target that never answers fails at the deadline', async () => {
   assert.equal(r.success, false);
   assert.match(r.log.errors(), /deadline/);
   assert.equal(r.registry.value('probe_timeout_seconds'), 0.3);
+});
+
+test('HTTPS targets that stall in the handshake or in an HTTP/2 response fail at the deadline', async () => {
+  const silent = await startTcpServer(() => undefined);
+  const stalled = await startHttp2Server(() => undefined, cert);
+  servers.push(silent, stalled);
+  const module = { prober: 'http', http: { tls_config: { ca_file: cert.certFile } } };
+  for (const port of [silent.port, stalled.port]) {
+    const started = performance.now();
+    const r = await probe(module, `https://localhost:${port}/`, 0.5);
+    assert.equal(r.success, false);
+    assert.match(r.log.errors(), /deadline/);
+    assert.ok(performance.now() - started < 5000, 'the probe ends at its deadline, not later');
+  }
+  // The stalled HTTP/2 server got as far as the TLS handshake: the probe says so.
+  const r = await probe(module, `https://localhost:${stalled.port}/`, 0.5);
+  assert.ok(r.registry.value('probe_http_duration_seconds', { phase: 'tls' })! > 0);
+});
+
+test('HTTP/2: headers, method, body and Host reach the target as HTTP/2 fields', async () => {
+  let seen:
+    | { version: string; method: string; authority: string; ua: string; custom: string; body: string }
+    | undefined;
+  const s = await startHttp2Server((req, res, body) => {
+    seen = {
+      version: req.httpVersion,
+      method: req.method ?? '',
+      authority: String(req.headers[':authority'] ?? req.headers.host),
+      ua: String(req.headers['user-agent']),
+      custom: String(req.headers['x-probe']),
+      body,
+    };
+    res.writeHead(201, { 'Set-Cookie': ['a=1', 'b=2'] });
+    res.end('created');
+  }, cert);
+  servers.push(s);
+  const r = await probe(
+    {
+      prober: 'http',
+      http: {
+        method: 'PUT',
+        body: 'payload',
+        headers: { Host: 'localhost', 'X-Probe': 'yes', Connection: 'close' },
+        valid_status_codes: [201],
+        fail_if_header_not_matches: [{ header: 'Set-Cookie', regexp: '^b=' }],
+        tls_config: { ca_file: cert.certFile },
+      },
+    },
+    `https://127.0.0.1:${s.port}/things`,
+  );
+  assert.equal(r.success, true, r.log.errors());
+  assert.deepEqual(seen, {
+    version: '2.0',
+    method: 'PUT',
+    authority: 'localhost',
+    ua: 'Vigil-Probe/1.0 (blackbox-exporter compatible)',
+    custom: 'yes',
+    body: 'payload',
+  });
+  assert.equal(r.registry.value('probe_http_version'), 2);
+  assert.equal(r.registry.value('probe_http_status_code'), 201);
+  assert.equal(r.registry.value('probe_http_uncompressed_body_length'), 7);
 });
 
 test('TCP: STARTTLS dialogue with expect/send, groups in sends and probe_expect_info labels', async () => {

@@ -13,6 +13,12 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import {
+  createSecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,7 +84,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-function listen(server: Server | ReturnType<typeof createNetServer>): Promise<number> {
+function listen(
+  server: Server | ReturnType<typeof createNetServer> | ReturnType<typeof createSecureServer>,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
@@ -113,6 +121,43 @@ export async function startHttpServer(handler: Handler, tls?: TestCert): Promise
     : createHttpServer(onRequest);
   const port = await listen(server);
   return { port, address: `127.0.0.1:${port}`, close: closer(server) };
+}
+
+/**
+ * An HTTPS server that offers HTTP/2 and HTTP/1.1 by ALPN (Node's compatibility API, so the same
+ * handlers work; the request and response are HTTP/2 objects with the HTTP/1 shape).
+ */
+export async function startHttp2Server(handler: Handler, tls: TestCert): Promise<TestServer> {
+  const onRequest = (req: Http2ServerRequest, res: Http2ServerResponse) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => handler(req as unknown as IncomingMessage, res as unknown as ServerResponse, body));
+  };
+  const server = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, onRequest);
+  // A client may keep its session open; close() would wait for it forever.
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const sockets = new Set<Socket>();
+  server.on('secureConnection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const port = await listen(server);
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A TCP (or TLS) server that hands each connection to `onConnection`. */

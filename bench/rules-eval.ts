@@ -5,8 +5,8 @@
  *   node --import tsx bench/rules-eval.ts [--hosts 200] [--rules 1000] [--steps 40] [--window 4]
  *
  * Loads the node_exporter-like workload (bench/workload: `hosts` × 500 series, default 200 →
- * 100k series; `steps` scrapes at 15s ending two minutes from now, so the rules see fresh data)
- * into both by remote write. Both evaluate one rule file with `rules` alerting rules in groups of
+ * 100k series; `steps` scrapes at 15s ending `--ahead` minutes from now (default 9), so the rules
+ * still see fresh data after loading) into both at once by remote write. Both evaluate one rule file with `rules` alerting rules in groups of
  * 100 at a 15s interval: per-host thresholds (filesystem ratios, network rates), fleet-wide
  * aggregations (CPU by instance) and histogram quantiles, with templated labels and annotations;
  * about a third of them fire. After two warm-up intervals it measures `window` intervals: the
@@ -31,6 +31,10 @@ const { values: args } = parseArgs({
     rules: { type: 'string', default: '1000' },
     steps: { type: 'string', default: '40' },
     window: { type: 'string', default: '4' },
+    // How far ahead of the start the data ends (minutes). Loading takes minutes on a busy
+    // machine; the rules must still see fresh data (within the 5m lookback) when measured.
+    // At most Vigil's limits.max_future_skew (10m).
+    ahead: { type: 'string', default: '9' },
     concurrency: { type: 'string', default: '8' },
     // Run Vigil from its TypeScript sources instead of the bundle (same code, slower start).
     'from-source': { type: 'boolean', default: false },
@@ -51,8 +55,8 @@ if (!args['from-source'])
 const workDir = join(root, 'bench/.work');
 mkdirSync(workDir, { recursive: true });
 
-// Data ends two minutes ahead, so the 5m lookback still covers it when the window ends.
-const end = Math.ceil((Date.now() + 120_000) / INTERVAL) * INTERVAL;
+// Data ends `ahead` minutes from now, so the 5m lookback still covers it when the window ends.
+const end = Math.floor((Date.now() + Number(args.ahead) * 60_000) / INTERVAL) * INTERVAL;
 const params = {
   hosts,
   steps,
@@ -237,7 +241,14 @@ try {
       name === 'vigil' ? await startVigil(sdir, rulesPath) : await startPrometheus(sdir, rulesPath),
     );
   }
-  for (const s of systems) console.error(`${s.name}: loaded in ${(await load(s)).toFixed(1)}s`);
+  // Both load at once, so the data is still fresh for both when the measurement starts.
+  const loadTimes = await Promise.all(systems.map(load));
+  systems.forEach((s, i) => console.error(`${s.name}: loaded in ${loadTimes[i].toFixed(1)}s`));
+  const freshUntil = end + 300_000 - (2 * INTERVAL + 2_000 + windowIntervals * INTERVAL + 10_000);
+  if (Date.now() > freshUntil)
+    throw new Error(
+      `loading took too long: the data (ending ${new Date(end).toISOString()}) would be stale before the window ends; use a larger --ahead (at most 10) or fewer --hosts`,
+    );
   // Warm up: two evaluation rounds over the loaded data.
   await new Promise((r) => setTimeout(r, 2 * INTERVAL + 2_000));
 

@@ -3,11 +3,11 @@
  * Loki's push API in protobuf+snappy and over OTLP/HTTP protobuf, with the realistic JSON/plain
  * mix of logs-workload.ts, 1000 lines per request, `concurrency` senders.
  *
- *   node --import tsx bench/logs-ingest.ts [--lines 1000000] [--concurrency 4]
+ *   node --import tsx bench/logs-ingest.ts [--lines 1000000] [--concurrency 4] [--profile DIR]
  *
  * Requests are encoded before the clock starts, so the numbers are the server's.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,12 @@ import { freePort, startProcess, stopProcess, waitForHttp, watchRss } from './li
 import { logWorkload } from './logs-workload.ts';
 
 const { values: args } = parseArgs({
-  options: { lines: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '4' } },
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    concurrency: { type: 'string', default: '4' },
+    // Writes a V8 CPU profile of the server into this directory (node --cpu-prof).
+    profile: { type: 'string' },
+  },
 });
 const total = Number(args.lines);
 const concurrency = Number(args.concurrency);
@@ -124,12 +129,20 @@ async function send(url: string, bodies: readonly Uint8Array[], contentType: str
   return (performance.now() - started) / 1000;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks at 100 Hz). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'vigil-logs-ingest-'));
 const port = await freePort();
 const configPath = join(dir, 'config.yml');
 const { writeFileSync } = await import('node:fs');
 writeFileSync(configPath, 'logs:\n  limits:\n    max_active_streams: 100000\n');
 const child = startProcess(process.execPath, [
+  ...(args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : []),
   join(root, 'packages/server/bin/vigil.mjs'),
   'serve',
   '--data-dir',
@@ -150,14 +163,18 @@ try {
   const hour = 3_600_000_000_000n;
   const base = BigInt(Date.now() - 3 * 3_600_000) * 1_000_000n;
   const loki = lokiRequests(base);
+  let cpu = cpuSeconds(child.pid!);
   const lokiSeconds = await send(`${url}/loki/api/v1/push`, loki, 'application/x-protobuf');
+  let used = cpuSeconds(child.pid!) - cpu;
   console.log(
-    `Loki push protobuf+snappy: ${total} lines in ${lokiSeconds.toFixed(1)}s = ${Math.round(total / lokiSeconds)} lines/s (${loki.length} requests, concurrency ${concurrency})`,
+    `Loki push protobuf+snappy: ${total} lines in ${lokiSeconds.toFixed(1)}s = ${Math.round(total / lokiSeconds)} lines/s (${loki.length} requests, concurrency ${concurrency}); server CPU ${used.toFixed(1)}s = ${Math.round(total / used)} lines per CPU-second`,
   );
   const otlp = otlpRequests(base + hour);
+  cpu = cpuSeconds(child.pid!);
   const otlpSeconds = await send(`${url}/v1/logs`, otlp, 'application/x-protobuf');
+  used = cpuSeconds(child.pid!) - cpu;
   console.log(
-    `OTLP/HTTP protobuf: ${total} lines in ${otlpSeconds.toFixed(1)}s = ${Math.round(total / otlpSeconds)} lines/s (${otlp.length} requests, concurrency ${concurrency})`,
+    `OTLP/HTTP protobuf: ${total} lines in ${otlpSeconds.toFixed(1)}s = ${Math.round(total / otlpSeconds)} lines/s (${otlp.length} requests, concurrency ${concurrency}); server CPU ${used.toFixed(1)}s = ${Math.round(total / used)} lines per CPU-second`,
   );
   console.log(`peak RSS ${(rss.peak() / 1e6).toFixed(0)} MB`);
   rss.stop();

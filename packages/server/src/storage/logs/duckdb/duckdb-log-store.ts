@@ -62,6 +62,11 @@ interface PendingAppend {
   reject(err: unknown): void;
 }
 
+/**
+ * Connections that write appends. With two, one transaction fills (on the main thread) while the
+ * other commits (fsync, in DuckDB's threads), so ingest does not stall on every commit.
+ */
+const WRITE_LANES = 2;
 /** Rows a scan aims to fetch per query; slices grow and shrink to stay near it. */
 const SLICE_TARGET_ROWS = 8_000;
 /** Above this many stream ids a scan filters streams after reading instead of in SQL. */
@@ -79,9 +84,11 @@ const NS_PER_MS = 1_000_000n;
  *                                 (5-minute bucket, stream, time)
  *   meta(key, value)              compacted partitions
  *
- * Appends are group-committed: every append issued while a commit is in flight joins the next
+ * Appends are group-committed: appends issued while both write lanes are busy join the next
  * transaction, and each promise resolves when its transaction has committed (DuckDB fsyncs its
- * write-ahead log on commit), so an acknowledged record survives `kill -9`.
+ * write-ahead log on commit), so an acknowledged record survives `kill -9`. New streams and new
+ * partition tables are committed first, one batch at a time, so that the two lanes' data
+ * transactions only ever append rows and never conflict.
  *
  * Bodies and metadata use DuckDB's ZSTD string compression (storage version 1.2+); trace and
  * span ids are integers. A scan filters by stream id, time and the pushed-down line filters in
@@ -94,7 +101,16 @@ export class DuckDBLogStore implements LogStore {
   private nextStreamId = 0;
   private readonly partitions = new Map<bigint, Partition>();
   private queue: PendingAppend[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Write connections not running a transaction. */
+  private readonly freeLanes: DuckDBConnection[];
+  /** Batches being written. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Set while maintenance needs the tables to itself: no new batch starts. */
+  private held: Promise<void> | undefined;
+  /** Serialises the registration of new streams and partitions across lanes. */
+  private registering: Promise<unknown> = Promise.resolve();
+  /** Label pairs as stored (JSON), per shared label array: metadata repeats a lot. */
+  private readonly encoded = new WeakMap<Labels, string>();
   private maintenance: Promise<unknown> = Promise.resolve();
   private compactionTimer: NodeJS.Timeout | undefined;
   private cachedBytes = 0;
@@ -105,9 +121,11 @@ export class DuckDBLogStore implements LogStore {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
+    private readonly lanes: readonly DuckDBConnection[],
     private readonly readers: ConnectionPool,
     private readonly options: DuckDBLogStoreOptions,
   ) {
+    this.freeLanes = [...lanes];
     this.partitionNs = BigInt(Math.max(1, Math.round(options.partitionDurationMs))) * NS_PER_MS;
     this.now = options.now ?? Date.now;
   }
@@ -122,15 +140,18 @@ export class DuckDBLogStore implements LogStore {
       storage_compatibility_version: 'v1.2.0',
     });
     let writer: DuckDBConnection | undefined;
+    const lanes: DuckDBConnection[] = [];
     try {
       writer = await instance.connect();
+      for (let i = 0; i < WRITE_LANES; i++) lanes.push(await instance.connect());
       await writer.run(`CREATE TABLE IF NOT EXISTS streams (id UINTEGER NOT NULL, labels VARCHAR NOT NULL)`);
       await writer.run(`CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)`);
       const readers = await ConnectionPool.create(instance, 2);
-      const store = new DuckDBLogStore(instance, writer, readers, options);
+      const store = new DuckDBLogStore(instance, writer, lanes, readers, options);
       await store.load();
       return store;
     } catch (err) {
+      for (const l of lanes) l.closeSync();
       writer?.closeSync();
       instance.closeSync();
       throw err;
@@ -219,72 +240,103 @@ export class DuckDBLogStore implements LogStore {
     if (records.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
-      this.flushing ??= this.flushLoop();
+      this.pump();
     });
   }
 
-  /** Commits queued appends, one transaction per round, until the queue is empty. */
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          await this.write(batch);
-          for (const b of batch) b.resolve();
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = undefined;
+  /** Starts a transaction on every free lane for what is queued. */
+  private pump(): void {
+    while (!this.held && this.queue.length > 0 && this.freeLanes.length > 0) {
+      const lane = this.freeLanes.pop()!;
+      const batch = this.queue;
+      this.queue = [];
+      const run: Promise<void> = this.writeBatch(lane, batch).finally(() => {
+        this.freeLanes.push(lane);
+        this.inFlight.delete(run);
+        this.pump();
+      });
+      this.inFlight.add(run);
     }
   }
 
-  private async write(batch: readonly PendingAppend[]): Promise<void> {
-    const newStreams: { id: number; labels: Labels; key: string }[] = [];
+  /** Resolves once no batch is being written (new ones may start after). */
+  private async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Runs a task with appends held: batches in flight finish first, queued ones wait until the
+   * task is done. For maintenance that replaces or drops partition tables.
+   */
+  private async exclusive<T>(task: () => Promise<T>): Promise<T> {
+    while (this.held) await this.held;
+    let release!: () => void;
+    this.held = new Promise<void>((r) => {
+      release = r;
+    });
+    try {
+      await this.settled();
+      return await task();
+    } finally {
+      this.held = undefined;
+      release();
+      this.pump();
+    }
+  }
+
+  /** Writes one batch in one transaction and settles its appends' promises; never rejects. */
+  private async writeBatch(lane: DuckDBConnection, batch: readonly PendingAppend[]): Promise<void> {
+    try {
+      await this.write(lane, batch);
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  /** The stored JSON of a label list, computed once per shared array. */
+  private encodedPairs(labels: Labels): string {
+    let text = this.encoded.get(labels);
+    if (text === undefined) {
+      text = encodePairs(labels);
+      this.encoded.set(labels, text);
+    }
+    return text;
+  }
+
+  private async write(lane: DuckDBConnection, batch: readonly PendingAppend[]): Promise<void> {
     const byPartition = new Map<bigint, { ids: number[]; records: LogRecord[] }>();
-    const pendingIds = new Map<string, number>();
+    const unknown: Labels[] = [];
     for (const { records } of batch) {
       for (const r of records) {
-        let id = this.streamId(r.labels);
-        if (id === undefined) {
-          const key = labelsKey(r.labels);
-          id = pendingIds.get(key);
-          if (id === undefined) {
-            id = this.nextStreamId + newStreams.length;
-            pendingIds.set(key, id);
-            newStreams.push({ id, labels: r.labels, key });
-          }
-        }
         const start = this.partitionStart(r.timestampNs);
         let group = byPartition.get(start);
         if (!group) {
           group = { ids: [], records: [] };
           byPartition.set(start, group);
         }
-        group.ids.push(id);
+        const id = this.streamId(r.labels);
+        if (id === undefined) unknown.push(r.labels);
+        group.ids.push(id ?? -1);
         group.records.push(r);
       }
     }
-
-    await this.writer.run('BEGIN TRANSACTION');
-    try {
-      if (newStreams.length > 0) {
-        const a = await this.writer.createAppender('streams');
-        for (const s of newStreams) {
-          a.appendUInteger(s.id);
-          a.appendVarchar(encodePairs(s.labels));
-          a.endRow();
+    const missing = [...byPartition.keys()].filter((start) => !this.partitions.has(start));
+    if (unknown.length > 0 || missing.length > 0) {
+      await this.register(lane, unknown, missing);
+      for (const group of byPartition.values()) {
+        for (let i = 0; i < group.ids.length; i++) {
+          if (group.ids[i] < 0) group.ids[i] = this.streamId(group.records[i].labels)!;
         }
-        a.closeSync();
       }
+    }
+
+    await lane.run('BEGIN TRANSACTION');
+    try {
       for (const [start, group] of byPartition) {
-        const table = this.partitions.get(start)?.table ?? tableName(start);
-        if (!this.partitions.has(start)) {
-          await this.writer.run(`CREATE TABLE IF NOT EXISTS ${ident(table)} ${PARTITION_COLUMNS}`);
-        }
-        const a = await this.writer.createAppender(table);
+        const p = this.partitions.get(start);
+        if (!p) throw new Error('a log partition was deleted while lines for it were being written');
+        const a = await lane.createAppender(p.table);
         const { ids, records } = group;
         for (let i = 0; i < records.length; i++) {
           const r = records[i];
@@ -294,7 +346,7 @@ export class DuckDBLogStore implements LogStore {
           a.appendUTinyInt(r.severityNumber >= 0 && r.severityNumber <= 255 ? r.severityNumber : 0);
           a.appendVarchar(r.severityText);
           a.appendVarchar(r.body);
-          a.appendVarchar(r.metadata.length > 0 ? encodePairs(r.metadata) : '');
+          a.appendVarchar(r.metadata.length > 0 ? this.encodedPairs(r.metadata) : '');
           if (r.traceId) a.appendUHugeInt(BigInt(`0x${r.traceId}`));
           else a.appendNull();
           if (r.spanId) a.appendUBigInt(BigInt(`0x${r.spanId}`));
@@ -303,34 +355,80 @@ export class DuckDBLogStore implements LogStore {
         }
         a.closeSync();
       }
-      await this.writer.run('COMMIT');
+      await lane.run('COMMIT');
     } catch (err) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
+      await lane.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
 
     // Committed: make it visible to readers.
-    for (const s of newStreams) {
-      const labels = this.addStream(s.id, s.labels);
-      this.idByLabels.set(s.labels, s.id);
-      this.idByLabels.set(labels, s.id);
-    }
     for (const [start, group] of byPartition) {
-      let p = this.partitions.get(start);
-      if (!p) {
-        p = {
+      const p = this.partitions.get(start);
+      if (!p) continue;
+      p.rows += group.records.length;
+      for (const id of group.ids) p.streams.add(id);
+    }
+  }
+
+  /**
+   * Commits the streams and partition tables a batch needs that do not exist yet, one batch at a
+   * time (the lanes would otherwise race to create the same ones). A stream is known to readers
+   * from then on; it has no lines until a data transaction commits some.
+   */
+  private register(
+    lane: DuckDBConnection,
+    labels: readonly Labels[],
+    starts: readonly bigint[],
+  ): Promise<void> {
+    const run = this.registering.then(async () => {
+      const newStreams: { id: number; labels: Labels }[] = [];
+      const pending = new Set<string>();
+      for (const l of labels) {
+        if (this.streamId(l) !== undefined) continue;
+        const key = labelsKey(l);
+        if (pending.has(key)) continue;
+        pending.add(key);
+        newStreams.push({ id: this.nextStreamId + newStreams.length, labels: l });
+      }
+      const tables = starts.filter((start) => !this.partitions.has(start));
+      if (newStreams.length === 0 && tables.length === 0) return;
+      await lane.run('BEGIN TRANSACTION');
+      try {
+        if (newStreams.length > 0) {
+          const a = await lane.createAppender('streams');
+          for (const s of newStreams) {
+            a.appendUInteger(s.id);
+            a.appendVarchar(encodePairs(s.labels));
+            a.endRow();
+          }
+          a.closeSync();
+        }
+        for (const start of tables) {
+          await lane.run(`CREATE TABLE IF NOT EXISTS ${ident(tableName(start))} ${PARTITION_COLUMNS}`);
+        }
+        await lane.run('COMMIT');
+      } catch (err) {
+        await lane.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      for (const s of newStreams) {
+        const shared = this.addStream(s.id, s.labels);
+        this.idByLabels.set(s.labels, s.id);
+        this.idByLabels.set(shared, s.id);
+      }
+      for (const start of tables) {
+        this.partitions.set(start, {
           startNs: start,
           endNs: start + this.partitionNs,
           table: tableName(start),
           rows: 0,
           streams: new Set(),
           compacted: false,
-        };
-        this.partitions.set(start, p);
+        });
       }
-      p.rows += group.records.length;
-      for (const id of group.ids) p.streams.add(id);
-    }
+    });
+    this.registering = run.catch(() => undefined);
+    return run;
   }
 
   private partitionStart(ts: bigint): bigint {
@@ -651,11 +749,12 @@ export class DuckDBLogStore implements LogStore {
   }
 
   private async dropPartition(p: Partition): Promise<void> {
-    // Wait for in-flight appends, which may still write into this partition.
-    await this.flushing;
-    this.partitions.delete(p.startNs);
-    await this.writer.run(`DROP TABLE IF EXISTS ${ident(p.table)}`);
-    await this.writer.run(`DELETE FROM meta WHERE key = 'compacted' AND value = $t`, { t: p.table });
+    // Appends in flight may still write into this partition: let them finish first.
+    await this.exclusive(async () => {
+      this.partitions.delete(p.startNs);
+      await this.writer.run(`DROP TABLE IF EXISTS ${ident(p.table)}`);
+      await this.writer.run(`DELETE FROM meta WHERE key = 'compacted' AND value = $t`, { t: p.table });
+    });
     this.options.logger.info({ partition: p.table }, 'retention deleted a log partition');
   }
 
@@ -696,14 +795,7 @@ export class DuckDBLogStore implements LogStore {
   private async compact(p: Partition): Promise<void> {
     const started = Date.now();
     const tmp = `${p.table}_compacting`;
-    // Hold appends: the flush loop cannot start while this promise is set.
-    let release!: () => void;
-    const hold = new Promise<void>((r) => {
-      release = r;
-    });
-    while (this.flushing) await this.flushing;
-    this.flushing = hold;
-    try {
+    await this.exclusive(async () => {
       await this.writer.run(`DROP TABLE IF EXISTS ${ident(tmp)}`);
       await this.writer.run('BEGIN TRANSACTION');
       try {
@@ -721,11 +813,7 @@ export class DuckDBLogStore implements LogStore {
       }
       p.compacted = true;
       await this.writer.run('CHECKPOINT');
-    } finally {
-      this.flushing = undefined;
-      release();
-      if (this.queue.length > 0) this.flushing = this.flushLoop();
-    }
+    });
     await this.refreshSize();
     this.options.logger.info(
       { partition: p.table, rows: p.rows, ms: Date.now() - started },
@@ -765,7 +853,7 @@ export class DuckDBLogStore implements LogStore {
 
   /** Writes everything to the database file (for benchmarks and tests measuring size). */
   async checkpoint(): Promise<void> {
-    await this.flushing;
+    await this.settled();
     await this.writer.run('CHECKPOINT');
     await this.refreshSize();
   }
@@ -774,10 +862,12 @@ export class DuckDBLogStore implements LogStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.compactionTimer);
-    while (this.flushing) await this.flushing;
+    await this.settled();
     await this.maintenance;
+    await this.settled();
     await this.writer.run('CHECKPOINT').catch(() => undefined);
     await this.readers.close();
+    for (const l of this.lanes) l.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
   }

@@ -13,7 +13,7 @@ import type { RuleManager } from '../rules/manager.ts';
 import { VIGIL_VERSION } from '../self/version.ts';
 import { type Compiled, compileSources, type SloEntry } from './compile.ts';
 import { expandSpecFiles, loadSpecFiles, type SpecSource } from './spec-files.ts';
-import { type BurndownRange, defaultBurndown, sloStatus } from './status.ts';
+import { burndownRange, sloStatus } from './status.ts';
 
 /** The generated rules' sloth_mode; sloth_version is Vigil's version. */
 export const SLOTH_MODE = 'vigil';
@@ -120,12 +120,7 @@ export async function startSlos(deps: SloDeps): Promise<SloModule> {
   };
 
   function statusOf(slo: SloEntry, opts: TimeOptions) {
-    const range: BurndownRange = {
-      ...defaultBurndown(slo, opts.time),
-      ...(opts.start !== undefined ? { start: opts.start } : {}),
-      ...(opts.end !== undefined ? { end: opts.end } : {}),
-      ...(opts.step !== undefined ? { step: opts.step } : {}),
-    };
+    const range = burndownRange(slo, opts.time, opts);
     return sloStatus(slo, opts.time, range, deps.engine, deps.queryable, deps.rules.manager);
   }
 }
@@ -180,9 +175,9 @@ function parseTimes(
     out.step = s * 1000;
   }
   // Without a start the burn-down covers the SLO's period (at most 30d).
-  const start = out.start ?? out.time - 30 * 86_400_000;
   const end = out.end ?? out.time;
-  if (out.start !== undefined && end < start) {
+  const start = out.start ?? end - 30 * 86_400_000;
+  if (end < start) {
     reply.code(400).send({ status: 'error', errorType: 'bad_data', error: 'end must not be before start' });
     return undefined;
   }

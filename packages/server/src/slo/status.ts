@@ -75,10 +75,19 @@ export interface BurndownRange {
   readonly step: number;
 }
 
-/** The default burn-down: the last period, in about 240 points. */
-export function defaultBurndown(slo: SloEntry, now: number): BurndownRange {
-  const step = Math.max(60_000, Math.ceil(slo.catalog.period / 240 / 60_000) * 60_000);
-  return { start: now - slo.catalog.period, end: now, step };
+/**
+ * The burn-down range: by default the last period up to `now`; without a step, about 240 points
+ * (whole minutes, at least one).
+ */
+export function burndownRange(
+  slo: SloEntry,
+  now: number,
+  given: { start?: number; end?: number; step?: number },
+): BurndownRange {
+  const end = given.end ?? now;
+  const start = given.start ?? end - slo.catalog.period;
+  const step = given.step ?? Math.max(60_000, Math.ceil((end - start) / 240 / 60_000) * 60_000);
+  return { start, end, step };
 }
 
 export async function sloStatus(
@@ -132,7 +141,8 @@ export async function sloStatus(
   if (range.result.type === 'matrix')
     for (const s of range.result.series)
       s.timestamps.forEach((t, i) => {
-        points.push([t / 1000, s.values[i]]);
+        // No traffic makes 0/0: a gap in the chart rather than a point.
+        if (Number.isFinite(s.values[i])) points.push([t / 1000, s.values[i]]);
       });
 
   return {

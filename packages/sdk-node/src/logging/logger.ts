@@ -67,10 +67,14 @@ export function correlationFields(): Record<string, string> | undefined {
   return fields;
 }
 
-// Correlation fields go into each line as one preformatted piece of JSON, cached per span:
-// serializing four extra fields through pino on every line, or editing the finished line,
-// would cost more than the rest of the line (see bench/sdk-logging.ts).
-const suffixes = new WeakMap<object, { requestId: string | undefined; text: string }>();
+// Correlation fields go into each line as one preformatted piece of JSON: serializing four
+// extra fields through pino on every line, or editing the finished line, would cost more than
+// the rest of the line (see bench/sdk-logging.ts). The piece is cached for the last span seen,
+// which is the common case of several lines per request; a WeakMap keyed by span cost more than
+// it saved (an ephemeron per request for the GC to trace; see bench/sdk-http.ts).
+let lastSpan: object | undefined;
+let lastRequestId: string | undefined;
+let lastText = '';
 
 /**
  * `,"trace_id":"…","span_id":"…","trace_flags":"01","request_id":"…"` for the active context,
@@ -81,8 +85,7 @@ export function correlationSuffix(): string {
   const span = trace.getSpan(ctx);
   const requestId = currentRequestId(ctx);
   if (span === undefined) return requestId === undefined ? '' : `,"request_id":${JSON.stringify(requestId)}`;
-  let cached = suffixes.get(span);
-  if (cached === undefined || cached.requestId !== requestId) {
+  if (span !== lastSpan || requestId !== lastRequestId) {
     const sc = span.spanContext();
     let text = '';
     if (isSpanContextValid(sc)) {
@@ -90,10 +93,11 @@ export function correlationSuffix(): string {
       text = `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}","trace_flags":"${flags}"`;
     }
     if (requestId !== undefined) text += `,"request_id":${JSON.stringify(requestId)}`;
-    cached = { requestId, text };
-    suffixes.set(span, cached);
+    lastSpan = span;
+    lastRequestId = requestId;
+    lastText = text;
   }
-  return cached.text;
+  return lastText;
 }
 
 /**

@@ -70,6 +70,32 @@ test('lines inside a span carry its trace_id/span_id/trace_flags, the request id
   });
   assert.equal(lines[3].trace_id, 'mine');
   assert.equal(trace.getActiveSpan(), undefined);
+
+  // Lines of two requests interleaved (as concurrent requests log): each line carries its own
+  // request's ids, whatever was logged just before.
+  const a = tracer.startSpan('a');
+  const b = tracer.startSpan('b');
+  const inA = withRequestId(trace.setSpan(context.active(), a), 'req-a');
+  const inB = withRequestId(trace.setSpan(context.active(), b), 'req-b');
+  const inBOtherId = withRequestId(trace.setSpan(context.active(), b), 'req-b2');
+  for (const [ctx, name] of [
+    [inA, 'a'],
+    [inB, 'b'],
+    [inA, 'a'],
+    [inBOtherId, 'b2'],
+    [inB, 'b'],
+  ] as const) {
+    context.with(ctx, () => log.info(name));
+  }
+  const expect = { a: [a, 'req-a'], b: [b, 'req-b'], b2: [b, 'req-b2'] } as const;
+  for (const line of lines.slice(4)) {
+    const [span, requestId] = expect[line.msg as keyof typeof expect];
+    assert.equal(line.span_id, span.spanContext().spanId, String(line.msg));
+    assert.equal(line.request_id, requestId, String(line.msg));
+  }
+  assert.equal(lines.length, 9);
+  a.end();
+  b.end();
 });
 
 test('secrets are redacted at any depth, without touching the app objects', () => {

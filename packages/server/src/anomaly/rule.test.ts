@@ -123,6 +123,32 @@ anomaly_rules:
   assert.equal(bad.status().health, 'err');
 });
 
+test('series that differ only by metric name are an error, since their outputs would collide', async () => {
+  const st = await storage(30, -1);
+  const renamed = labelsFromRecord({ __name__: 'requests_copy', job: 'a' });
+  assert.deepEqual(
+    (await st.append([{ labels: renamed, timestamps: Float64Array.of(20 * M), values: Float64Array.of(1) }]))
+      .rejected,
+    [],
+  );
+  const [both, one] = rulesFrom(`
+anomaly_rules:
+  - name: both
+    expr: '{__name__=~"requests.*", job="a"}'
+  - name: one
+    expr: '{__name__=~"requests.*", job="b"}'
+`);
+  const rule = new AnomalyRule(both, M, new Engine(), st);
+  await assert.rejects(rule.evaluate(20 * M), (err: Error) => {
+    assert.ok(err instanceof AnomalyRuleError);
+    assert.match(err.message, /"both".*several series with the labels \{job="a"\}.*label_replace/);
+    return true;
+  });
+  const fine = new AnomalyRule(one, M, new Engine(), st);
+  await fine.evaluate(20 * M);
+  assert.equal(fine.status().health, 'ok');
+});
+
 test('priming from stored history makes the first evaluation score at once', async () => {
   const st = await storage(120, 119);
   const [config] = rulesFrom(`

@@ -4,7 +4,14 @@
  * appends), so it can be driven step by step with any timestamps.
  */
 import type { AnomalyRuleConfig } from '../config/anomaly.ts';
-import { type Label, type Labels, labelsFromPairs, labelsKey, METRIC_NAME } from '../model/labels.ts';
+import {
+  formatLabels,
+  type Label,
+  type Labels,
+  labelsFromPairs,
+  labelsKey,
+  METRIC_NAME,
+} from '../model/labels.ts';
 import { type SeriesSamples, STALE_NAN } from '../model/sample.ts';
 import type { Engine, Queryable, QueryValue } from '../promql/index.ts';
 import { modelFactory, warmupSpan } from './models/index.ts';
@@ -267,9 +274,25 @@ function pushStale(out: SeriesSamples[], outputs: readonly Labels[], t: number):
   }
 }
 
-/** An instant query's result as samples; a scalar becomes one series without labels. */
+/**
+ * An instant query's result as samples; a scalar becomes one series without labels. Outputs drop
+ * `__name__`, so two series that differ only by name would feed one model: that is an error, as
+ * Prometheus makes it for a recording rule ("same labelset after applying rule labels").
+ */
 function instantSamples(result: QueryValue, rule: string): { metric: Labels; v: number }[] {
-  if (result.type === 'vector') return result.samples.map((s) => ({ metric: s.metric, v: s.v }));
+  if (result.type === 'vector') {
+    const seen = new Set<string>();
+    for (const s of result.samples) {
+      const source = s.metric.filter((l) => l.name !== METRIC_NAME);
+      const key = labelsKey(source);
+      if (seen.has(key))
+        throw new AnomalyRuleError(
+          `anomaly rule "${rule}": expr returned several series with the labels ${formatLabels(source)} once the metric name is dropped; aggregate them or tell them apart with a label (e.g. label_replace)`,
+        );
+      seen.add(key);
+    }
+    return result.samples.map((s) => ({ metric: s.metric, v: s.v }));
+  }
   if (result.type === 'scalar') return [{ metric: [], v: result.v }];
   throw new AnomalyRuleError(
     `anomaly rule "${rule}": expr must return an instant vector or a scalar, not a ${result.type}`,

@@ -59,14 +59,27 @@ export function translateLogs(
       if (sl.scope?.version) scopeMeta.push({ name: 'scope_version', value: sl.scope.version });
       for (const kv of sl.scope?.attributes ?? [])
         flattenInto(scopeMeta, normaliseLabelName(kv.key), kv.value, 0);
+      // Records without attributes of their own mostly share their metadata: build it once per
+      // severity/flags combination, which also lets storage encode it once.
+      const shared = new Map<string, Labels>();
       for (const lr of sl.logRecords) {
         try {
-          const meta: Label[] = [...scopeMeta];
-          for (const kv of lr.attributes) flattenInto(meta, normaliseLabelName(kv.key), kv.value, 0);
-          if (lr.severityText) meta.push({ name: 'severity_text', value: lr.severityText });
-          if (lr.severityNumber) meta.push({ name: 'severity_number', value: String(lr.severityNumber) });
-          if (lr.flags) meta.push({ name: 'flags', value: String(lr.flags) });
-          if (lr.eventName) meta.push({ name: 'event_name', value: lr.eventName });
+          let metadata: Labels | undefined;
+          const key =
+            lr.attributes.length === 0
+              ? `${lr.severityText}\u0000${lr.severityNumber}\u0000${lr.flags}\u0000${lr.eventName}`
+              : undefined;
+          if (key !== undefined) metadata = shared.get(key);
+          if (metadata === undefined) {
+            const meta: Label[] = [...scopeMeta];
+            for (const kv of lr.attributes) flattenInto(meta, normaliseLabelName(kv.key), kv.value, 0);
+            if (lr.severityText) meta.push({ name: 'severity_text', value: lr.severityText });
+            if (lr.severityNumber) meta.push({ name: 'severity_number', value: String(lr.severityNumber) });
+            if (lr.flags) meta.push({ name: 'flags', value: String(lr.flags) });
+            if (lr.eventName) meta.push({ name: 'event_name', value: lr.eventName });
+            metadata = lastWins(meta);
+            if (key !== undefined) shared.set(key, metadata);
+          }
           const ts = lr.timeUnixNano || lr.observedTimeUnixNano || nowNs;
           records.push({
             timestampNs: ts,
@@ -75,7 +88,7 @@ export function translateLogs(
             severityText: lr.severityText,
             body: bodyText(lr.body),
             labels,
-            metadata: lastWins(meta),
+            metadata,
             traceId: hexId(lr.traceId),
             spanId: hexId(lr.spanId),
           });

@@ -254,3 +254,20 @@ test("a failing panel shows the server's message and the other panels still rend
   await page.close();
   browser.assertNoErrors([/\/api\/v1\/query_range$/]);
 });
+
+test('pages fit a laptop screen without sideways scrolling', async () => {
+  for (const path of [
+    '/dashboards/every-panel',
+    '/explore/logs?q=%7Bjob%3D%22api%22%7D',
+    '/service-map',
+    '/explore/traces?q=%7B%7D',
+  ]) {
+    const page = await browser.open(`${vigil.url}${path}`, { width: 1280, height: 720 });
+    await page.locator('.page-body').waitFor();
+    await page.waitForLoadState('networkidle');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} is ${overflow}px wider than a 1280px window`);
+    await page.close();
+  }
+  browser.assertNoErrors();
+});

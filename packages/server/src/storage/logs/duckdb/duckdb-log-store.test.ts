@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -118,6 +118,125 @@ test('compaction rewrites an old partition sorted, keeps every record and late a
       traced.map((r) => r.body),
       ['line 42'],
     );
+  } finally {
+    await store.close();
+    dir.remove();
+  }
+});
+
+/** Everything a store answers about a time range, for comparing before and after compaction. */
+async function snapshot(store: DuckDBLogStore, startNs: bigint, endNs: bigint) {
+  const rows: string[] = [];
+  for await (const batch of store.select({
+    matchers: [newMatcher('=~', 'app', '.+')],
+    startNs,
+    endNs,
+    direction: 'forward',
+  })) {
+    for (const r of batch) {
+      rows.push(
+        `${r.timestampNs} ${r.labels.map((l) => l.value).join(',')} ${r.severityNumber} ${r.severityText} ` +
+          `${r.body} ${JSON.stringify(r.metadata)} ${r.traceId} ${r.spanId} ${r.bodyBytes}`,
+      );
+    }
+  }
+  const filtered: string[] = [];
+  for await (const batch of store.select({
+    matchers: [newMatcher('=', 'app', 'a3')],
+    startNs,
+    endNs,
+    direction: 'backward',
+    lineFilters: [{ kind: 'regex', pattern: 'line [0-9]*7$', negate: false }],
+  })) {
+    for (const r of batch) filtered.push(r.body);
+  }
+  const buckets = await store.countBuckets({
+    matchers: [newMatcher('=~', 'app', 'a[12]')],
+    startNs,
+    endNs,
+    originNs: startNs,
+    bucketNs: 60_000_000_000n,
+  });
+  const q = { matchers: [], startNs, endNs };
+  return {
+    rows,
+    filtered,
+    buckets,
+    volume: await store.volume(q),
+    stats: await store.stats(q),
+    series: await store.series(q),
+    trace: (await store.traceRecords(TRACE, startNs, endNs, 5)).map((r) => r.body),
+  };
+}
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+test('compaction to Parquet answers every query as before, survives reopen, takes late lines and retention', async () => {
+  const dir = tempDir();
+  let now = 1_700_000_000_000;
+  const open = () =>
+    DuckDBLogStore.open({ ...options(dir.path, 3_600_000), compactAfterMs: 60_000, now: () => now });
+  let store = await open();
+  try {
+    const hour = 3_600_000_000_000n;
+    const t0 = ((BigInt(now) * 1_000_000n) / hour) * hour - 3n * hour;
+    const records = [];
+    for (let i = 0; i < 6000; i++) {
+      records.push({
+        timestampNs: t0 + BigInt(i) * 1_000_000_000n, // 100 minutes: two partitions
+        observedTimestampNs: BigInt(i),
+        severityNumber: i % 24,
+        severityText: i % 2 ? 'info' : '',
+        body: `line ${i}`,
+        labels: labelsFromRecord({ app: `a${i % 5}` }),
+        metadata: i % 3 ? [] : labelsFromRecord({ k: `v${i % 7}` }),
+        traceId: i % 1000 === 42 ? TRACE : '',
+        spanId: i % 1000 === 42 ? '00f067aa0ba902b7' : '',
+      });
+    }
+    await store.append(records);
+    const end = t0 + 3n * hour;
+    const before = await snapshot(store, t0, end);
+    assert.equal(before.rows.length, 6000);
+    assert.deepEqual(before.trace, ['line 42', 'line 1042', 'line 2042', 'line 3042', 'line 4042']);
+
+    assert.equal(await store.compactDue(), 2);
+    const files = () =>
+      readdirSync(dir.path)
+        .filter((f) => f.endsWith('.parquet'))
+        .sort();
+    assert.equal(files().length, 2);
+    assert.deepEqual(await snapshot(store, t0, end), before);
+
+    // Kept across a reopen; a file a killed compaction left behind is not read.
+    await store.close();
+    writeFileSync(join(dir.path, 'logs_1.2.parquet.tmp'), 'partial');
+    copyFileSync(
+      join(dir.path, files()[0]),
+      join(dir.path, files()[0].replace(/\.\d+\.parquet$/, '.1.parquet')),
+    );
+    store = await open();
+    assert.equal(files().length, 2);
+    assert.ok(!readdirSync(dir.path).some((f) => f.endsWith('.tmp')));
+    assert.deepEqual(await snapshot(store, t0, end), before);
+    assert.equal(await store.compactDue(), 0, 'nothing left to compact');
+
+    // A late line goes into a new table beside the file, and the next compaction merges them.
+    const late = { ...records[10], body: 'late', timestampNs: t0 + 1n };
+    await store.append([late]);
+    const withLate = await snapshot(store, t0, end);
+    assert.equal(withLate.rows.length, 6001);
+    assert.ok(withLate.rows[1].includes(' late '));
+    now += 1;
+    assert.equal(await store.compactDue(), 1);
+    assert.equal(files().length, 2, 'the merged file replaced the old one');
+    assert.deepEqual(await snapshot(store, t0, end), withLate);
+
+    // Retention deletes the compacted partitions' files.
+    const { deletedPartitions } = await store.applyRetention(end, 0);
+    assert.equal(deletedPartitions, 2);
+    assert.deepEqual(files(), []);
+    assert.deepEqual((await snapshot(store, t0, end)).rows, []);
   } finally {
     await store.close();
     dir.remove();

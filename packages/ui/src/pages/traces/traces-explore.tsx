@@ -26,6 +26,8 @@ export default function TracesExplore() {
   const loc = useLocation();
   const params = loc.params;
   const traceId = params.get('trace') ?? '';
+  const [refresh, setRefresh] = useState(0);
+  const onRefresh = useCallback(() => setRefresh((n) => n + 1), []);
   return (
     <div class="page">
       <header class="page-header">
@@ -41,29 +43,30 @@ export default function TracesExplore() {
             <Icon name="search" size={14} /> Search
           </button>
         )}
-        {!traceId && <SearchToolbar />}
+        {!traceId && <SearchToolbar onRefresh={onRefresh} />}
       </header>
-      <div class="page-body">{traceId ? <TraceView traceId={traceId} /> : <TraceSearch />}</div>
+      <div class="page-body">
+        {traceId ? <TraceView traceId={traceId} /> : <TraceSearch refresh={refresh} />}
+      </div>
     </div>
   );
 }
 
-function SearchToolbar() {
+function SearchToolbar(props: { onRefresh: () => void }) {
   const [range, setRange] = useTimeRangeParam('now-1h');
   return (
     <div class="toolbar">
       <TimeRangePicker value={range} onChange={setRange} />
-      <RefreshPicker onRefresh={() => setParams({ n: String(Date.now() % 1e6) }, { replace: true })} />
+      <RefreshPicker onRefresh={props.onRefresh} />
     </div>
   );
 }
 
 const EMPTY_FORM: SearchForm = { service: '', name: '', minDuration: '', maxDuration: '', status: '' };
 
-function TraceSearch() {
+function TraceSearch(props: { refresh: number }) {
   const loc = useLocation();
   const query = loc.params.get('q') ?? '';
-  const refreshToken = loc.params.get('n') ?? '';
   const limit = Math.min(1000, Math.max(1, Number(loc.params.get('limit')) || 50));
   const [range] = useTimeRangeParam('now-1h');
   const editor = useEditorText(query);
@@ -103,7 +106,7 @@ function TraceSearch() {
       const r = resolveRange(range);
       return searchTraces(query, r.start, r.end, limit, signal);
     },
-    [query, range.from, range.to, limit, runCount, refreshToken],
+    [query, range.from, range.to, limit, runCount, props.refresh],
   );
 
   const applyForm = (f: SearchForm) => {

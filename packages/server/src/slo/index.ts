@@ -79,8 +79,11 @@ export async function startSlos(deps: SloDeps): Promise<SloModule> {
         const opts = parseTimes(q, deps.now(), reply);
         if (!opts) return reply;
         try {
+          // A few SLOs at a time: each is an instant and a range query.
+          const slos = current.slos;
           const data = [];
-          for (const slo of current.slos) data.push(await statusOf(slo, opts));
+          for (let i = 0; i < slos.length; i += 8)
+            data.push(...(await Promise.all(slos.slice(i, i + 8).map((slo) => statusOf(slo, opts)))));
           return { status: 'success', data: { slos: data } };
         } catch (err) {
           return queryFailed(reply, err);

@@ -269,12 +269,15 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
       // firing alerts). An invalid rule file refuses the reload and the old rules keep running.
       await rules.reload(next);
       await slos.reload(next);
+      // Unchanged anomaly rules keep their models; unchanged probe targets keep running.
+      await anomaly.reload(next);
+      await probes.reload(next);
     } catch (err) {
       throw new ReloadError((err as Error).message);
     }
     logger.info(
       { config: options.configPath },
-      'configuration reloaded (scrape configs, rule files and SLOs; other sections apply on restart)',
+      'configuration reloaded (scrape configs, rule files, SLOs, anomaly rules and probes; other sections apply on restart)',
     );
   };
   registerLifecycle(app, reload);

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pino } from 'pino';
+import { loadConfigFile } from '../config/load.ts';
+import { startVigil } from '../main.ts';
 import { startTestVigil } from '../testutil/vigil.ts';
 import { startHttpServer, tempDir } from './testutil.ts';
 
@@ -130,6 +133,74 @@ probes:
     assert.match(self, /vigil_probes_total\{job="web",result="failure"\} [1-9]/);
   } finally {
     await vigil.stop();
+    await web.close();
+    dir.remove();
+  }
+});
+
+test('POST /-/reload applies changed probe targets and anomaly rules from the config file', async () => {
+  const web = await startHttpServer((_req, res) => res.end('all good'));
+  const dir = tempDir();
+  const configPath = join(dir.path, 'vigil.yml');
+  const live = `http://${web.address}/`;
+  const config = (targets: string, anomalyExpr: string) => `
+server: { listen: 127.0.0.1:0, otlp_http_listen: '', otlp_grpc_listen: '' }
+global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }
+probes:
+  targets:
+    - job: web
+      targets: [${targets}]
+anomaly_rules:
+  - name: probe_latency
+    expr: ${anomalyExpr}
+`;
+  writeFileSync(configPath, config(`'${live}'`, 'probe_duration_seconds'));
+  const vigil = await startVigil({
+    config: loadConfigFile(configPath),
+    configPath,
+    dataDir: join(dir.path, 'data'),
+    logger: pino({ level: 'silent' }),
+  });
+  const url = `http://${vigil.address}`;
+  const probes = async () =>
+    ((await (await fetch(`${url}/api/vigil/v1/probes`)).json()) as ProbeApi).data.probes.map(
+      (p) => p.instance,
+    );
+  const anomalyExprs = async () =>
+    (
+      (await (await fetch(`${url}/api/vigil/v1/anomaly/rules`)).json()) as {
+        data: { rules: { expr: string }[] };
+      }
+    ).data.rules.map((r) => r.expr);
+  try {
+    assert.deepEqual(await probes(), [live]);
+    assert.deepEqual(await anomalyExprs(), ['probe_duration_seconds']);
+
+    writeFileSync(
+      configPath,
+      config(`'${live}', 'http://127.0.0.1:1/'`, 'probe_duration_seconds{job="web"}'),
+    );
+    const res = await fetch(`${url}/-/reload`, { method: 'POST' });
+    assert.equal(res.status, 200, await res.text());
+    assert.deepEqual((await probes()).sort(), ['http://127.0.0.1:1/', live].sort());
+    assert.deepEqual(await anomalyExprs(), ['probe_duration_seconds{job="web"}']);
+    await waitFor('the new target to be probed', async () => {
+      const r = await (
+        await fetch(
+          `${url}/api/v1/query?query=${encodeURIComponent('probe_success{instance="http://127.0.0.1:1/"}')}`,
+        )
+      ).json();
+      return (r as { data: { result: unknown[] } }).data.result.length === 1 ? true : undefined;
+    });
+
+    // An invalid file is refused with the reason, and what runs is untouched.
+    writeFileSync(configPath, config(`'${live}'`, 'rate(probe_duration_seconds[5m]'));
+    const bad = await fetch(`${url}/-/reload`, { method: 'POST' });
+    assert.ok(bad.status >= 400, `status ${bad.status}`);
+    assert.match(await bad.text(), /invalid PromQL/);
+    assert.equal((await probes()).length, 2);
+  } finally {
+    await vigil.close();
     await web.close();
     dir.remove();
   }

@@ -221,7 +221,7 @@ function TraceSearch(props: { refresh: number }) {
             {result.loading && <Spinner label="Searching" />}
             {!result.loading &&
               result.data &&
-              `${result.data.traces.length} traces${result.data.traces.length === limit ? ' (limit reached)' : ''} · ${Math.round(result.took ?? 0)} ms`}
+              `${result.data.traces.length} trace${result.data.traces.length === 1 ? '' : 's'}${result.data.traces.length === limit ? ' (limit reached)' : ''} · ${Math.round(result.took ?? 0)} ms`}
           </div>
         </div>
         <div class="result-body">

@@ -292,7 +292,9 @@ try {
   const bodies = requests();
   console.error(`data: ${sloCount * instances * 2} series × ${steps} samples`);
   const loadTimes = await Promise.all(systems.map((s) => load(s, bodies)));
-  systems.forEach((s, i) => console.error(`${s.name}: loaded in ${loadTimes[i].toFixed(1)}s`));
+  systems.forEach((s, i) => {
+    console.error(`${s.name}: loaded in ${loadTimes[i].toFixed(1)}s`);
+  });
   if (Date.now() > end + 300_000 - (2 * INTERVAL + windowIntervals * INTERVAL + 15_000))
     throw new Error(
       'loading took too long: the data would be stale before the window ends; use a larger --ahead',

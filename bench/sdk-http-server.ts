@@ -6,6 +6,8 @@
  *   server span per request exported over OTLP (to the bench's sink, argv[3]), RED metrics with
  *   exemplars, request id, and an access log line (to /dev/null, so the terminal is not measured).
  * - `vigil-metrics`: `traces: false` and no access log: RED metrics, context and request id only.
+ * - `context-only`: no middleware, only OpenTelemetry's AsyncLocalStorage context manager and one
+ *   `context.with()` per request: what context propagation alone costs any instrumented service.
  *
  * Prints `{"port":N}` once listening. On a line `cpu` on stdin it prints the process's CPU time
  * (µs, all threads) and the requests served so far, so the bench can compute CPU per request.
@@ -47,8 +49,15 @@ if (mode === 'vigil' || mode === 'vigil-metrics') {
     http: { accessLog: full },
   });
   handler = obs.http.node(hello, { route: () => '/hello' });
+} else if (mode === 'context-only') {
+  // No middleware: only OpenTelemetry's AsyncLocalStorage context manager, which every
+  // OpenTelemetry-instrumented Node service runs (the cost of context propagation itself).
+  const { context } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  handler = (req, res) => context.with(context.active(), () => hello(req, res));
 } else if (mode !== 'plain') {
-  throw new Error(`unknown mode ${mode}: use plain, vigil or vigil-metrics`);
+  throw new Error(`unknown mode ${mode}: use plain, context-only, vigil or vigil-metrics`);
 }
 
 if (process.argv[4] === 'inprocess') {

@@ -31,7 +31,7 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
-const MODES = ['plain', 'vigil', 'vigil-metrics'] as const;
+const MODES = ['plain', 'context-only', 'vigil-metrics', 'vigil'] as const;
 type Mode = (typeof MODES)[number];
 
 function median(xs: number[]): number {
@@ -141,6 +141,7 @@ for (const mode of MODES) {
   const c = median(r.cpu);
   const label = {
     plain: 'node:http hello world',
+    'context-only': '+ OpenTelemetry context manager only (no middleware)',
     vigil: '+ obs.http.node() (span exported, RED metrics, access log)',
     'vigil-metrics': '+ obs.http.node(), traces: false, no access log',
   }[mode];

@@ -11,7 +11,7 @@
  * restart, so nothing is served from the head.
  */
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -80,6 +80,19 @@ async function start(): Promise<{ url: string; child: ReturnType<typeof startPro
   return { url, child };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The server's mean WAL fsync time so far (s), from its self-metrics: how slow the disk was. */
+async function meanFsyncSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return value('vigil_traces_wal_fsync_seconds_sum') / value('vigil_traces_wal_fsync_seconds_count');
+}
+
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
@@ -95,6 +108,7 @@ try {
   let failed = 0;
   let firstError: string | undefined;
   const started = process.hrtime.bigint();
+  const cpuBefore = cpuSeconds(server.child.pid!);
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       const buffers = templates.map((t) => Buffer.alloc(t.body.length));
@@ -116,9 +130,13 @@ try {
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const spansPerSecond = (requests * SPANS_PER_REQUEST) / seconds;
+  // Spans per CPU-second of the server: what the code costs, whatever else the machine is doing.
+  const serverCpu = cpuSeconds(server.child.pid!) - cpuBefore;
+  const spansPerCpuSecond = (requests * SPANS_PER_REQUEST) / serverCpu;
+  const fsyncMs = (await meanFsyncSeconds(server.url)) * 1000;
   const peakIngestRss = rss.peak();
   console.error(
-    `ingested in ${seconds.toFixed(1)}s: ${fmt(spansPerSecond)} spans/s, ${failed} failed${firstError ? ` (${firstError})` : ''}`,
+    `ingested in ${seconds.toFixed(1)}s: ${fmt(spansPerSecond)} spans/s, ${fmt(spansPerCpuSecond)} spans per server CPU-second, mean WAL fsync ${fsyncMs.toFixed(1)} ms, ${failed} failed${firstError ? ` (${firstError})` : ''}`,
   );
 
   // ---- bytes on disk after a clean shutdown (everything in blocks)
@@ -184,11 +202,11 @@ try {
 
   console.log(`\nTraces benchmark, ${fmt(requests * SPANS_PER_REQUEST)} spans (${concurrency} senders):\n`);
   console.log(
-    '| spans/s (OTLP/HTTP protobuf) | failed | bytes/span on disk | OTLP bytes/span | peak RSS (MiB) |',
+    '| spans/s (OTLP/HTTP protobuf) | spans per server CPU-second | mean WAL fsync (ms) | failed | bytes/span on disk | OTLP bytes/span | peak RSS (MiB) |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(
-    `| ${fmt(spansPerSecond)} | ${failed} | ${fmt(bytesPerSpan, 1)} | ${fmt(otlpBytesPerSpan)} | ${fmt(peakIngestRss / 2 ** 20)} |`,
+    `| ${fmt(spansPerSecond)} | ${fmt(spansPerCpuSecond)} | ${fsyncMs.toFixed(1)} | ${failed} | ${fmt(bytesPerSpan, 1)} | ${fmt(otlpBytesPerSpan)} | ${fmt(peakIngestRss / 2 ** 20)} |`,
   );
   console.log(
     `\nTrace by id (${lookups} lookups, protobuf): median ${fmt(quantile(latencies, 0.5), 1)} ms, p90 ${fmt(quantile(latencies, 0.9), 1)} ms, p99 ${fmt(quantile(latencies, 0.99), 1)} ms, max ${fmt(latencies[latencies.length - 1], 1)} ms; ${wrong} wrong\n`,

@@ -19,13 +19,9 @@ import type { SeriesExemplars } from '../../model/exemplar.ts';
 import type { Label } from '../../model/labels.ts';
 import type { SeriesSamples } from '../../model/sample.ts';
 import { type Span, SpanKind, StatusCode, serviceName, spanKindName } from '../../model/span.ts';
+import { spanAttribute } from '../span-attribute.ts';
 import { CounterFamily, HistogramFamily } from '../span-metrics/series.ts';
-import {
-  attributeText,
-  STALE_AFTER_MS,
-  sanitizeLabelName,
-  spanAttribute,
-} from '../span-metrics/span-metrics.ts';
+import { attributeText, STALE_AFTER_MS, sanitizeLabelName } from '../span-metrics/span-metrics.ts';
 
 type ConnectionType = '' | 'messaging_system' | 'database' | 'virtual_node';
 

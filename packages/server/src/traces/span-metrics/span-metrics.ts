@@ -25,7 +25,7 @@ import {
   spanKindName,
   statusCodeName,
 } from '../../model/span.ts';
-import { EncodedSpan } from '../../storage/traces/otlp/span-codec.ts';
+import { spanAttribute } from '../span-attribute.ts';
 import { CounterFamily, HistogramFamily } from './series.ts';
 
 /** Series not updated for this long are marked stale and forgotten (Tempo's default stale_duration). */
@@ -100,13 +100,6 @@ export function attributeText(span: Span, key: string): string {
   if (own !== undefined) return valueText(own);
   for (const a of span.resource.attributes) if (a.key === key) return valueText(a.value);
   return '';
-}
-
-/** A span's own attribute (not its resource's), undefined when absent; cheap on encoded spans. */
-export function spanAttribute(span: Span, key: string): AttributeValue | undefined {
-  if (span instanceof EncodedSpan) return span.attribute(key);
-  for (const a of span.attributes) if (a.key === key) return a.value;
-  return undefined;
 }
 
 function valueText(v: AttributeValue): string {

@@ -16,6 +16,7 @@ import {
   serviceName,
   spanDurationNanos,
 } from '../../model/span.ts';
+import { spanAttribute } from '../span-attribute.ts';
 import type {
   AggregateNode,
   AttributeNode,
@@ -480,7 +481,7 @@ function ordered<T extends number | string>(op: string, l: T, r: T): boolean {
 function attributeOf(a: AttributeNode, s: Span): Value {
   switch (a.scope) {
     case 'span':
-      return lookup(s.attributes, a.name);
+      return ownAttribute(s, a.name);
     case 'resource':
       return lookup(s.resource.attributes, a.name);
     case 'instrumentation':
@@ -497,7 +498,7 @@ function attributeOf(a: AttributeNode, s: Span): Value {
       );
     case 'none': {
       // Span attributes first, then the resource, events, links and scope (Tempo's order).
-      const fromSpan = lookup(s.attributes, a.name);
+      const fromSpan = ownAttribute(s, a.name);
       if (fromSpan !== null) return fromSpan;
       const fromResource = lookup(s.resource.attributes, a.name);
       if (fromResource !== null) return fromResource;
@@ -514,6 +515,12 @@ function attributeOf(a: AttributeNode, s: Span): Value {
       return lookup(s.scope.attributes, a.name);
     }
   }
+}
+
+/** A span attribute without decoding the span's other attributes (see spanAttribute). */
+function ownAttribute(s: Span, name: string): Value {
+  const v = spanAttribute(s, name);
+  return v === undefined ? null : toValue(v);
 }
 
 function lookup(attributes: Attributes, name: string): Value {

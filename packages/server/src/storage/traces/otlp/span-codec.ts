@@ -241,6 +241,13 @@ function utf8Key(key: string): Uint8Array {
 
 /** Whether the KeyValue message at [start, end) has the key `want` (compared as bytes). */
 function keyIs(buf: Uint8Array, start: number, end: number, want: Uint8Array): boolean {
+  // Fast path for what every encoder writes: the key first, its length in one varint byte.
+  if (end - start >= 2 && buf[start] === ((1 << 3) | WIRE_LEN) && buf[start + 1] < 0x80) {
+    const len = buf[start + 1];
+    if (len !== want.length || start + 2 + len > end) return false;
+    for (let i = 0; i < len; i++) if (buf[start + 2 + i] !== want[i]) return false;
+    return true;
+  }
   const r = new ProtoReader(buf, start, end, false);
   while (!r.done) {
     const tag = r.tag();

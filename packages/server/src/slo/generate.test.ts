@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { generateSpec } from './generate.ts';
+import type { SlothSlo } from '../config/slo.ts';
+import { generateSpec, sliQueries } from './generate.ts';
 import { parseSpecText } from './spec-files.ts';
 
 const slothDir = join(import.meta.dirname, '../../../../../shared/conformance/sloth');
@@ -42,4 +43,18 @@ describe('Sloth conformance', () => {
       });
     });
   }
+});
+
+test('latency SLIs match every spelling of the bucket bound that ingest produces', () => {
+  const bucket = (threshold: number) => {
+    const q = sliQueries({
+      sli: { latency: { histogram: 'h', matchers: 'job="a"', threshold } },
+    } as unknown as SlothSlo);
+    assert.equal(q.kind, 'events');
+    return /h_bucket\{([^}]*)\}/.exec(q.kind === 'events' ? q.error : '')![1];
+  };
+  assert.equal(bucket(0.25), 'job="a",le="0.25"');
+  // Scraped text (Prometheus 3 normalises to OpenMetrics floats) and OTLP (plain decimals).
+  assert.equal(bucket(1), 'job="a",le=~"1|1\\\\.0"');
+  assert.equal(bucket(1e6), 'job="a",le=~"1e\\\\+06|1000000"');
 });

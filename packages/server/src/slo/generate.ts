@@ -6,7 +6,8 @@
  * info), and a group with the multiwindow, multi-burn-rate page and ticket alerts.
  */
 import type { SlothSlo, SlothSpec } from '../config/slo.ts';
-import { formatGoFloat } from '../textparse/values.ts';
+import { formatFloatPlain } from '../ingest/otlp/metrics/naming.ts';
+import { formatGoFloat, formatOpenMetricsFloat } from '../textparse/values.ts';
 import { type AlertWindow, burnRateFactor, CATALOGS, sliWindows, type WindowCatalog } from './windows.ts';
 
 /** A generated rule, in the shape of a Prometheus rule file entry. */
@@ -100,13 +101,18 @@ export function sliQueries(slo: SlothSlo): SliQueries {
 }
 
 /**
- * Matches the bucket bound as ingested: Prometheus 3 writes whole bounds as `1.0` when scraping
- * the text format while other paths write `1`, so whole numbers accept both.
+ * Matches the bucket bound however it was ingested: scraped text in Prometheus 3 spells `le` as
+ * OpenMetrics floats (`1.0`, `1e+06`), OTLP as plain decimals (`1`, `1000000`), other paths as Go
+ * floats (`1`, `1e+06`); a threshold matches every spelling.
  */
 function leMatcher(threshold: number): string {
-  const text = formatGoFloat(threshold);
-  if (/^\d+$/.test(text)) return `le=~"${text}|${text}\\\\.0"`;
-  return `le="${text}"`;
+  const spellings = [
+    ...new Set([formatGoFloat(threshold), formatOpenMetricsFloat(threshold), formatFloatPlain(threshold)]),
+  ];
+  if (spellings.length === 1) return `le="${spellings[0]}"`;
+  // Escaped for the regexp, then for the PromQL string.
+  const re = spellings.map((x) => x.replace(/[.+]/g, (c) => `\\\\${c}`)).join('|');
+  return `le=~"${re}"`;
 }
 
 /** Every group for one Sloth document, in Sloth's order (per SLO: SLI, metadata, alerts). */

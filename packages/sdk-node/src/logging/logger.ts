@@ -75,6 +75,8 @@ export function correlationFields(): Record<string, string> | undefined {
 let lastSpan: object | undefined;
 let lastRequestId: string | undefined;
 let lastText = '';
+// Contexts are immutable, so the same context object means the same span and request id.
+let lastContext: object | undefined;
 
 /**
  * `,"trace_id":"…","span_id":"…","trace_flags":"01","request_id":"…"` for the active context,
@@ -82,6 +84,7 @@ let lastText = '';
  */
 export function correlationSuffix(): string {
   const ctx = context.active();
+  if (ctx === lastContext) return lastText;
   const span = trace.getSpan(ctx);
   const requestId = currentRequestId(ctx);
   if (span === undefined) return requestId === undefined ? '' : `,"request_id":${JSON.stringify(requestId)}`;
@@ -97,6 +100,7 @@ export function correlationSuffix(): string {
     lastRequestId = requestId;
     lastText = text;
   }
+  lastContext = ctx;
   return lastText;
 }
 

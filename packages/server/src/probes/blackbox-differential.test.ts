@@ -35,6 +35,7 @@ let irc: TestServer;
 let tlsTcp: TestServer;
 let dns: TestServer;
 let grpcServer: TestServer;
+let grpcTls: TestServer;
 
 /** The module config both sides get (Vigil under probes.modules). */
 function modulesYaml(): string {
@@ -228,6 +229,18 @@ function modulesYaml(): string {
     prober: grpc
     grpc:
       service: nope
+  grpc_tls:
+    prober: grpc
+    grpc:
+      tls: true
+      service: checkout
+      tls_config:
+        ca_file: ${cert.certFile}
+        server_name: localhost
+  grpc_tls_untrusted:
+    prober: grpc
+    grpc:
+      tls: true
 `;
 }
 
@@ -298,7 +311,8 @@ before(async () => {
     return { rcode: 3 };
   });
   grpcServer = await startGrpcHealthServer({ '': 1, checkout: 1, billing: 2 });
-  servers.push(http, https, h2, ssh, irc, tlsTcp, dns, grpcServer);
+  grpcTls = await startGrpcHealthServer({ '': 1, checkout: 1 }, cert);
+  servers.push(http, https, h2, ssh, irc, tlsTcp, dns, grpcServer, grpcTls);
   const modules = modulesYaml();
   blackbox = await startBlackbox(`modules:${modules}`, dir.path);
   vigil = await startTestVigil(`probes:\n  modules:${modules.replace(/\n/g, '\n  ')}`);
@@ -448,6 +462,9 @@ const cases: [string, () => string, 0 | 1][] = [
   ['grpc_service_down', () => grpcServer.address, 0],
   ['grpc_service_unknown', () => grpcServer.address, 0],
   ['grpc_plain', () => '127.0.0.1:1', 0],
+  ['grpc_tls', () => grpcTls.address, 1],
+  ['grpc_tls_untrusted', () => grpcTls.address, 0],
+  ['grpc_plain', () => grpcTls.address, 0],
 ];
 
 for (const [module, target, success] of cases) {

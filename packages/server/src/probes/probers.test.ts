@@ -242,6 +242,83 @@ test('HTTP/2: headers, method, body and Host reach the target as HTTP/2 fields',
   assert.equal(r.registry.value('probe_http_uncompressed_body_length'), 7);
 });
 
+test('gRPC: the health check is a well-formed gRPC call; answers map to status codes as in grpc-go', async () => {
+  const { createServer } = await import('node:http2');
+  let seen: Record<string, unknown> | undefined;
+  // A bare HTTP/2 server playing the gRPC health service, so the wire format itself is checked.
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      seen = {
+        path: req.headers[':path'],
+        contentType: req.headers['content-type'],
+        te: req.headers.te,
+        timeout: /^\d+m$/.test(String(req.headers['grpc-timeout'])),
+        team: req.headers['x-team'],
+        frame: body.toString('hex'),
+      };
+      const mode = String(req.headers['x-mode']);
+      if (mode === 'http404') {
+        res.writeHead(404);
+        return res.end();
+      }
+      res.writeHead(200, { 'content-type': 'application/grpc' });
+      if (mode === 'no-status') return res.end();
+      if (mode === 'not-found') {
+        // The message's percent-encoding is malformed on purpose: the prober must not throw on it.
+        res.addTrailers({ 'grpc-status': '5', 'grpc-message': 'unknown%20service%zz' });
+        return res.end();
+      }
+      res.write(Buffer.from([0, 0, 0, 0, 2, 0x08, 0x01])); // HealthCheckResponse{status: SERVING}
+      res.addTrailers({ 'grpc-status': '0' });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const grpcProbe = (mode: string) =>
+    probe(
+      { prober: 'grpc', grpc: { service: 'api', metadata: { 'X-Team': 'core', 'x-mode': mode } } },
+      `127.0.0.1:${port}`,
+    );
+  try {
+    const ok = await grpcProbe('serving');
+    assert.equal(ok.success, true, ok.log.errors());
+    assert.deepEqual(seen, {
+      path: '/grpc.health.v1.Health/Check',
+      contentType: 'application/grpc',
+      te: 'trailers',
+      timeout: true,
+      team: 'core',
+      frame: '00000000050a03617069', // uncompressed, 5 bytes: HealthCheckRequest{service: "api"}
+    });
+    assert.equal(ok.registry.value('probe_grpc_status_code'), 0);
+    assert.equal(ok.registry.value('probe_grpc_healthcheck_response', { serving_status: 'SERVING' }), 1);
+    for (const [mode, code] of [
+      ['not-found', 5],
+      ['http404', 12],
+      ['no-status', 13],
+    ] as const) {
+      const r = await grpcProbe(mode);
+      assert.equal(r.success, false, mode);
+      assert.equal(r.registry.value('probe_grpc_status_code'), code, mode);
+    }
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+
+  // A server that accepts connections but never speaks: DEADLINE_EXCEEDED at the deadline.
+  const silent = await startTcpServer(() => undefined);
+  servers.push(silent);
+  const started = performance.now();
+  const r = await probe({ prober: 'grpc' }, silent.address, 0.5);
+  assert.equal(r.success, false);
+  assert.equal(r.registry.value('probe_grpc_status_code'), 4);
+  assert.ok(performance.now() - started < 5000, 'the probe ends at its deadline');
+});
+
 test('TCP: STARTTLS dialogue with expect/send, groups in sends and probe_expect_info labels', async () => {
   const s = await startTcpServer((socket: Socket) => {
     socket.write('220 mail.example ESMTP Postfix (Debian)\r\n');

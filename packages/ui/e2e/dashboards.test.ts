@@ -189,12 +189,7 @@ test('every panel type renders its data; the variable changes the queries', asyn
   // Choosing one job narrows the panels that use $job.
   await page.selectOption('[data-testid=var-job]', 'worker');
   await page.waitForURL(/var-job=worker/);
-  await page.waitForFunction(
-    () =>
-      [...document.querySelectorAll('[data-testid=panel]')]
-        .find((p) => p.querySelector('h3')?.textContent === 'Requests')
-        ?.querySelectorAll('[data-testid=legend-item]').length === 1,
-  );
+  await ts.locator('[data-testid=legend-item]', { hasText: /^api$/ }).waitFor({ state: 'detached' });
   assert.deepEqual(await ts.locator('[data-testid=legend-item]').allTextContents(), ['worker']);
   await page.close();
   browser.assertNoErrors();

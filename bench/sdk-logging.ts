@@ -2,7 +2,7 @@
  * Logging throughput: @vigil/node's logger (pino + trace correlation + redaction + debug
  * sampling) vs plain pino with the same base fields, in one run (a benchmark, not a test):
  *
- *   node --import tsx bench/sdk-logging.ts
+ *   npm run build -w @vigil/node && node --import tsx bench/sdk-logging.ts
  *
  * Every line is logged inside a sampled span with a request id, the way a request handler logs,
  * so @vigil/node adds trace_id, span_id, trace_flags and request_id to each line. Two sinks:

@@ -4,7 +4,7 @@ import { anomalyRulesSchema } from './anomaly.ts';
 import { dashboardsConfigSchema } from './dashboards.ts';
 import { logsConfigSchema } from './logs.ts';
 import { probesConfigSchema } from './probes.ts';
-import { ruleFilesSchema } from './rules.ts';
+import { ruleFilesSchema, rulesSettingsSchema } from './rules.ts';
 import { scrapeConfigListSchema, scrapeGlobalFields } from './scrape.ts';
 import { sloFilesSchema, slosConfigSchema } from './slo.ts';
 import { statsdConfigSchema } from './statsd.ts';
@@ -115,6 +115,7 @@ export const configSchema = z
     traces: tracesConfigSchema.prefault({}),
     logs: logsConfigSchema.prefault({}),
     rule_files: ruleFilesSchema.default([]),
+    rules: rulesSettingsSchema.prefault({}),
     alertmanager: alertmanagerConfigSchema.optional(),
     alerting: alertingConfigSchema.optional(),
     probes: probesConfigSchema.optional(),

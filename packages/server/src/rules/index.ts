@@ -41,11 +41,11 @@ export interface RulesDeps {
   readonly externalURL: string;
   /** Replaces real time (timers and `now`) for timing tests; `now` is then ignored. */
   readonly clock?: Clock;
-  /** Prometheus's --rules.alert.resend-delay (default 1m). */
+  /** Overrides the config's rules.resend_delay (Prometheus's --rules.alert.resend-delay, 1m). */
   readonly resendDelay?: number;
-  /** Prometheus's --rules.alert.for-outage-tolerance (default 1h). */
+  /** Overrides rules.for_outage_tolerance (--rules.alert.for-outage-tolerance, 1h). */
   readonly outageTolerance?: number;
-  /** Prometheus's --rules.alert.for-grace-period (default 10m). */
+  /** Overrides rules.for_grace_period (--rules.alert.for-grace-period, 10m). */
   readonly forGracePeriod?: number;
   /** Extra per-alert facts for /api/v1/alerts (alerting's flap and rate-limit state). */
   readonly alertExtras?: AlertExtras;
@@ -60,10 +60,6 @@ export interface RulesModule extends Stoppable {
   /** The rule manager (groups, rules and alerts; for tests and the UI). */
   readonly manager: RuleManager;
 }
-
-export const DEFAULT_RESEND_DELAY = 60_000;
-export const DEFAULT_OUTAGE_TOLERANCE = 3_600_000;
-export const DEFAULT_FOR_GRACE_PERIOD = 600_000;
 
 /**
  * Loads rule files and starts evaluating them. Rejects with RulesLoadError when a rule file is
@@ -85,9 +81,9 @@ export async function startRules(deps: RulesDeps): Promise<RulesModule> {
     metrics,
     externalURL: deps.externalURL,
     externalLabels: config.global.external_labels,
-    resendDelay: deps.resendDelay ?? DEFAULT_RESEND_DELAY,
-    outageTolerance: deps.outageTolerance ?? DEFAULT_OUTAGE_TOLERANCE,
-    forGracePeriod: deps.forGracePeriod ?? DEFAULT_FOR_GRACE_PERIOD,
+    resendDelay: deps.resendDelay ?? config.rules.resend_delay,
+    outageTolerance: deps.outageTolerance ?? config.rules.for_outage_tolerance,
+    forGracePeriod: deps.forGracePeriod ?? config.rules.for_grace_period,
     defaultQueryOffset: config.global.rule_query_offset,
   });
   const manager = new RuleManager(groupDeps(deps.config));

@@ -237,6 +237,51 @@ test("a restart continues a pending alert's 'for' timer (kill -9, ALERTS_FOR_STA
   }
 });
 
+test('a restart keeps a firing alert firing: it does not wait its `for` again (kill -9)', {
+  timeout: 180_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-restart-firing-'));
+  const dataDir = join(dir, 'data');
+  const file = join(dir, 'rules.yml');
+  writeFileSync(file, 'groups:\n- name: g\n  rules:\n  - alert: Firing\n    expr: vector(1)\n    for: 15s\n');
+  // A 1s grace period (Prometheus's --rules.alert.for-grace-period) so that a `for` of 15s is
+  // restored at all (alerts with a `for` shorter than the grace period are not).
+  const config = `rule_files: [${JSON.stringify(file)}]\nglobal: {evaluation_interval: 1s}\nrules: {for_grace_period: 1s}\n`;
+  let proc = await spawnVigil(dataDir, config);
+  try {
+    await pollUntil(
+      () => alert(proc.url),
+      (a) => a?.state === 'firing',
+      'the alert never fired',
+      90_000,
+    );
+    const before = (await alert(proc.url))!;
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+
+    const restartAt = Date.now();
+    proc = await spawnVigil(dataDir, config);
+    // The first ALERTS_FOR_STATE sample of the new process is written by the evaluation after
+    // the restore; a fresh alert would be pending for 15s from then, a restored one fires.
+    await pollUntil(
+      () => forState(proc.url, Date.now()),
+      (s) => s !== undefined && s.t > restartAt,
+      'the restarted Vigil never wrote ALERTS_FOR_STATE (no restore)',
+    );
+    const after = (await alert(proc.url))!;
+    assert.equal(after.state, 'firing', 'still firing right after the restore');
+    assert.equal(
+      after.activeAt,
+      Math.floor(before.activeAt / 1000) * 1000,
+      'activeAt restored (to the second)',
+    );
+  } finally {
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('SIGHUP and POST /-/reload apply changed rule files and keep alert state; an invalid file is refused', {
   timeout: 120_000,
 }, async () => {
@@ -282,6 +327,12 @@ test('SIGHUP and POST /-/reload apply changed rule files and keep alert state; a
   }
 });
 
+async function alert(url: string): Promise<{ state: string; activeAt: number } | undefined> {
+  const { body } = await getJson(`${url}/api/v1/alerts`);
+  const a = (body.data as { alerts: { state: string; activeAt: string }[] }).alerts[0];
+  return a ? { state: a.state, activeAt: Date.parse(a.activeAt) } : undefined;
+}
+
 async function activeAt(url: string): Promise<number | undefined> {
   const { body } = await getJson(`${url}/api/v1/alerts`);
   const a = (body.data as { alerts: { activeAt: string }[] }).alerts[0];
@@ -300,9 +351,14 @@ async function forState(url: string, at: number): Promise<{ t: number; v: number
   return t !== undefined && v !== undefined ? { t: t * 1000, v } : undefined;
 }
 
-/** Calls `get` until `done` holds for its result, for at most a minute (a slow machine is no failure). */
-async function pollUntil<T>(get: () => Promise<T>, done: (v: T) => boolean, failure: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
+/** Calls `get` until `done` holds for its result, for at most `ms` (a slow machine is no failure). */
+async function pollUntil<T>(
+  get: () => Promise<T>,
+  done: (v: T) => boolean,
+  failure: string,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
   for (;;) {
     const v = await get();
     if (done(v)) return v;

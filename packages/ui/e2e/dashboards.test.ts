@@ -83,7 +83,10 @@ const ALL_TYPES = {
 const LIVE = {
   title: 'Live',
   time: { from: 'now-5m', to: 'now' },
-  panels: [{ title: 'Pushed', type: 'timeseries', width: 24, height: 8, queries: [{ expr: 'live_value' }] }],
+  panels: [
+    { title: 'Pushed', type: 'timeseries', width: 24, height: 8, queries: [{ expr: 'live_value' }] },
+    { title: 'Live logs', type: 'logs', width: 24, height: 6, query: '{job="live"}' },
+  ],
 };
 
 const BROKEN = {
@@ -228,7 +231,7 @@ test('live mode appends a point pushed after the page opened, without re-running
   assert.notEqual(await data.getAttribute('data-last-value'), '1234');
   const rangeQueries: string[] = [];
   page.on('request', (r) => {
-    if (r.url().includes('/api/v1/query_range')) rangeQueries.push(r.url());
+    if (new URL(r.url()).pathname === '/api/v1/query_range') rangeQueries.push(r.url());
   });
   const t = Date.now();
   await writeSeries(vigil.url, [{ labels: { __name__: 'live_value' }, samples: [[t, 1234]] }]);
@@ -236,6 +239,11 @@ test('live mode appends a point pushed after the page opened, without re-running
   // The window slides: points are appended (and the oldest dropped), not reloaded.
   assert.ok(Number(await data.getAttribute('data-points')) >= pointsBefore - 5);
   assert.deepEqual(rangeQueries, [], 'live mode re-ran the whole query');
+  // Logs panels have no streamed form: they follow live mode by re-running over the moving window.
+  await pushLogs(vigil.url, [{ labels: { job: 'live' }, lines: [[Date.now(), 'pushed while live']] }]);
+  await (await panel(page, 'Live logs'))
+    .locator('[data-testid=panel-log-line]', { hasText: 'pushed while live' })
+    .waitFor({ timeout: 20_000 });
   await screenshot(page, 'dashboard-live');
   await page.close();
   browser.assertNoErrors();

@@ -26,6 +26,9 @@ import { DashboardJsonEditor, PanelEditor } from './editors.tsx';
 import { type PanelContext, PanelView } from './panels.tsx';
 import { ALL, formatSelection, interpolate, parseVariableQuery } from './variables.ts';
 
+/** How often logs and trace panels re-run in live mode. */
+const LIVE_LIST_REFRESH_MS = 5000;
+
 export function DashboardView(props: { id: string }) {
   const loc = useLocation();
   const [reload, setReload] = useState(0);
@@ -115,7 +118,17 @@ function Board(props: {
     };
   }, [live]);
 
-  const ctx: PanelContext = { range, vars: vars.values, refresh, live: live ? client : undefined };
+  // Logs and trace panels follow live mode by re-running every few seconds.
+  const [liveTick, setLiveTick] = useState(0);
+  useEffect(() => {
+    if (!live) return;
+    const id = setInterval(() => {
+      if (document.visibilityState === 'visible') setLiveTick((n) => n + 1);
+    }, LIVE_LIST_REFRESH_MS);
+    return () => clearInterval(id);
+  }, [live]);
+
+  const ctx: PanelContext = { range, vars: vars.values, refresh, live: live ? client : undefined, liveTick };
   const update = (panels: Panel[]) => props.onChange({ ...d, panels });
 
   return (

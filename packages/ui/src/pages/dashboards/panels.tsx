@@ -34,6 +34,18 @@ export interface PanelContext {
   readonly refresh: number;
   /** Set in live mode. */
   readonly live: LiveClient | undefined;
+  /**
+   * Bumped every few seconds in live mode: logs and trace panels have no streamed form, so they
+   * re-run over the window ending now.
+   */
+  readonly liveTick: number;
+}
+
+/** The panel's window: in live mode it ends now (same width), otherwise the dashboard's range. */
+function currentRange(ctx: PanelContext): TimeRange {
+  if (!ctx.live) return ctx.range;
+  const now = Date.now();
+  return { start: now - (ctx.range.end - ctx.range.start), end: now };
 }
 
 /** Named series of one query, with the legend template applied. */
@@ -454,8 +466,11 @@ function LogsPanel(props: { panel: Panel; ctx: PanelContext }) {
   const { utc } = useSettings();
   const query = interpolate(panel.query ?? '', ctx.vars, builtins(panel, ctx.range));
   const result = useAsync(
-    (signal) => queryLogs(query, ctx.range.start, ctx.range.end, { limit: panel.limit ?? 100, signal }),
-    [query, ctx.range.start, ctx.range.end, ctx.refresh],
+    (signal) => {
+      const r = currentRange(ctx);
+      return queryLogs(query, r.start, r.end, { limit: panel.limit ?? 100, signal });
+    },
+    [query, ctx.range.start, ctx.range.end, ctx.refresh, ctx.liveTick],
   );
   if (result.error !== undefined) return <ErrorBox compact error={result.error} />;
   if (!result.data) return <Spinner />;
@@ -488,8 +503,11 @@ function TracesPanel(props: { panel: Panel; ctx: PanelContext }) {
   const { utc } = useSettings();
   const query = interpolate(panel.query ?? '{}', ctx.vars, builtins(panel, ctx.range));
   const result = useAsync(
-    (signal) => searchTraces(query, ctx.range.start, ctx.range.end, panel.limit ?? 20, signal),
-    [query, ctx.range.start, ctx.range.end, ctx.refresh],
+    (signal) => {
+      const r = currentRange(ctx);
+      return searchTraces(query, r.start, r.end, panel.limit ?? 20, signal);
+    },
+    [query, ctx.range.start, ctx.range.end, ctx.refresh, ctx.liveTick],
   );
   if (result.error !== undefined) return <ErrorBox compact error={result.error} />;
   if (!result.data) return <Spinner />;

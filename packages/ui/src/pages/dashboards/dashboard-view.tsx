@@ -20,6 +20,7 @@ import {
 import { LiveClient, type LiveStatus } from '../../lib/live.ts';
 import { labelValues } from '../../lib/prom.ts';
 import { setParams, useLocation } from '../../lib/router.ts';
+import { useShortcut } from '../../lib/shortcuts.ts';
 import { isRelative, resolveRange } from '../../lib/time.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { DashboardJsonEditor, PanelEditor } from './editors.tsx';
@@ -105,6 +106,13 @@ function Board(props: {
   }, [d.refresh]);
 
   const vars = useVariables(d.variables, range);
+  useShortcut('e', 'Edit the dashboard / done', () => {
+    if (!props.stored.readOnly) setParams({ edit: props.editing ? undefined : '1' });
+  });
+  useShortcut('l', 'Live mode on/off', () => {
+    if (live || isRelative(raw))
+      setParams({ live: live ? undefined : '1', refresh: live ? undefined : 'off' });
+  });
 
   const [liveStatus, setLiveStatus] = useState<LiveStatus>('connecting');
   const [client, setClient] = useState<LiveClient | undefined>();

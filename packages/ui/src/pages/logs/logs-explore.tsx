@@ -62,6 +62,7 @@ export default function LogsExplore() {
   }, [query]);
   const refresh = useCallback(() => setRunCount((n) => n + 1), []);
   useShortcut('/', 'Focus the query editor', () => focusEditor.current?.());
+  useShortcut('l', 'Live tail on/off', () => setParams({ live: live ? undefined : '1' }));
 
   const complete = useMemo<CompletionSource>(() => {
     const r = () => resolveRange({ from: 'now-6h', to: 'now' });

@@ -24,7 +24,7 @@ import { ManualClock } from '../rules/clock.ts';
 import { type RulesModule, startRules } from '../rules/index.ts';
 import { SelfMetrics } from '../self/metrics.ts';
 import { DuckDBMetricsStorage } from '../storage/duckdb/duckdb-storage.ts';
-import { startTestVigil } from '../testutil/vigil.ts';
+import { spawnVigil, startTestVigil } from '../testutil/vigil.ts';
 import { generateSpec } from './generate.ts';
 import { SloLoadError, type SloModule, startSlos } from './index.ts';
 import type { SloStatus } from './status.ts';
@@ -533,6 +533,40 @@ describe('SLOs in a running Vigil', () => {
       );
     } finally {
       await vigil.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('POST /-/reload applies changed SLO files and refuses invalid ones', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-slo-server-'));
+    const file = join(dir, 'api.yml');
+    const spec = (objective: number) =>
+      `version: prometheus/v1\nservice: api\nslos:\n  - name: availability\n    objective: ${objective}\n` +
+      '    sli: {raw: {error_ratio_query: "sum(rate(e[{{.window}}])) / sum(rate(r[{{.window}}]))"}}\n' +
+      '    alerting: {name: ApiBurn}\n';
+    writeFileSync(file, spec(99.5));
+    const proc = await spawnVigil(join(dir, 'data'), `slo_files: [${JSON.stringify(file)}]\n`);
+    const objective = async () =>
+      ((await getJson(`${proc.url}/api/vigil/v1/slos`)).body.data as { slos: SloStatus[] }).slos[0].objective;
+    try {
+      assert.equal(await objective(), 99.5);
+      writeFileSync(file, spec(99));
+      const ok = await fetch(`${proc.url}/-/reload`, { method: 'POST' });
+      assert.equal(ok.status, 200, await ok.text());
+      assert.equal(await objective(), 99);
+      writeFileSync(file, spec(0));
+      const refused = await fetch(`${proc.url}/-/reload`, { method: 'POST' });
+      assert.equal(refused.status, 500);
+      assert.match(
+        await refused.text(),
+        new RegExp(`${file}:5: slos\\.0\\.objective: objective must be above 0`),
+      );
+      assert.equal(await objective(), 99, 'the running SLOs stay');
+    } finally {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -8,8 +8,11 @@
  * from 8 concurrent senders (Prometheus's notifier batch size), routed to a webhook on this
  * process with group_by [alertname, group] and group_wait 1s. Measured: the time to accept the
  * first burst, the time until every group's first notification has arrived, then `resends`
- * rounds of re-posting every alert (what Prometheus does each evaluation) — alerts/s, and each
- * server's CPU seconds (utime+stime from /proc) and peak RSS. Prints a markdown table.
+ * rounds of re-posting every alert (what Prometheus does each evaluation) — alerts/s; then a
+ * notification burst: `groups` alerts each opening a new group, already older than group_wait
+ * (so each is notified at once, as after a restart), timed until every one has been delivered —
+ * notifications/s; and each server's CPU seconds (utime+stime from /proc) and peak RSS. Prints a
+ * markdown table.
  */
 import { type ChildProcess, execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,9 +81,16 @@ const alerts = Array.from({ length: groups * perGroup }, (_, i) => ({
   annotations: { summary: `something is wrong on host-${i}`, description: 'x'.repeat(100) },
 }));
 
-async function postAll(url: string): Promise<number> {
-  const batches: (typeof alerts)[] = [];
-  for (let i = 0; i < alerts.length; i += BATCH) batches.push(alerts.slice(i, i + BATCH));
+// One alert per new group, started an hour ago: dispatched without waiting for group_wait.
+const burstAlerts = Array.from({ length: groups }, (_, i) => ({
+  labels: { alertname: 'Burst', group: `burst-${i}`, instance: `host-${i}:9100`, job: 'node' },
+  annotations: { summary: `burst ${i}` },
+  startsAt: new Date(Date.now() - 3600_000).toISOString(),
+}));
+
+async function postAll(url: string, list: readonly object[] = alerts): Promise<number> {
+  const batches: object[][] = [];
+  for (let i = 0; i < list.length; i += BATCH) batches.push(list.slice(i, i + BATCH));
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -109,6 +119,7 @@ interface Result {
   burstSeconds: number;
   allNotifiedSeconds: number;
   resendRate: number;
+  notificationRate: number;
   cpuPer10k: number;
   peakRss: number;
 }
@@ -132,13 +143,22 @@ async function measure(
     const allNotifiedSeconds = (performance.now() - t0) / 1000;
     let resendSeconds = 0;
     for (let i = 0; i < resends; i++) resendSeconds += await postAll(s.url);
+    const t1 = performance.now();
+    await postAll(s.url, burstAlerts);
+    while ((notified.get(system)?.size ?? 0) < 2 * groups) {
+      if (performance.now() - t1 > 300_000)
+        throw new Error(`${system}: only ${notified.get(system)!.size - groups} burst groups notified`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const notificationRate = groups / ((performance.now() - t1) / 1000);
     const cpu2 = cpuSeconds(pid);
-    const total = alerts.length * (1 + resends);
+    const total = alerts.length * (1 + resends) + groups;
     return {
       system,
       burstSeconds,
       allNotifiedSeconds,
       resendRate: (alerts.length * resends) / resendSeconds,
+      notificationRate,
       cpuPer10k: ((cpu2 - cpu0) / total) * 10_000,
       peakRss: rss.peak(),
     };
@@ -215,11 +235,15 @@ hook.close();
 
 console.log(`\n${groups} groups × ${perGroup} alerts = ${alerts.length} alerts, ${resends} resend rounds\n`);
 console.log(
-  '| system | accept burst (s) | all groups notified (s) | resend alerts/s | CPU s per 10k alerts | peak RSS (MiB) |',
+  '| system | accept burst (s) | all groups notified (s) | resend alerts/s | notifications/s | CPU s per 10k alerts | peak RSS (MiB) |',
 );
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   console.log(
-    `| ${r.system} | ${r.burstSeconds.toFixed(2)} | ${r.allNotifiedSeconds.toFixed(2)} | ${Math.round(r.resendRate).toLocaleString('en')} | ${r.cpuPer10k.toFixed(2)} | ${Math.round(r.peakRss / 2 ** 20)} |`,
+    `| ${r.system} | ${r.burstSeconds.toFixed(2)} | ${r.allNotifiedSeconds.toFixed(2)} | ${Math.round(r.resendRate).toLocaleString('en')} | ${Math.round(r.notificationRate).toLocaleString('en')} | ${r.cpuPer10k.toFixed(2)} | ${Math.round(r.peakRss / 2 ** 20)} |`,
   );
 }
+const [am, vigil] = results;
+console.log(
+  `\nvigil / alertmanager: resend alerts/s ${(vigil.resendRate / am.resendRate).toFixed(2)}×, notifications/s ${(vigil.notificationRate / am.notificationRate).toFixed(2)}×, CPU per alert ${(vigil.cpuPer10k / am.cpuPer10k).toFixed(2)}×`,
+);

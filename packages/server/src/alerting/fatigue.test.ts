@@ -362,3 +362,60 @@ alertmanager:
     }
   });
 });
+
+describe('reload', () => {
+  let env: Env;
+  const config = (url: string, fatigue: string) => `
+alertmanager:
+  route: { receiver: hook, group_by: [alertname], group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
+  receivers:
+    - name: hook
+      webhook_configs: [{ url: '${url}/' }]
+${fatigue}`;
+  before(async () => {
+    env = await setup((url) => config(url, ''));
+  });
+  after(() => teardown(env));
+
+  test('a reload turns the controls on; a reload naming an unknown receiver is refused and changes nothing', async () => {
+    await postAlerts(
+      env.am.url,
+      ['A', 'B'].map((n) => ({ labels: { alertname: n }, endsAt: iso(T0 + 10 * H) })),
+    );
+    await env.clock.advanceTo(T0 + 30 * S);
+    assert.equal(env.receiver.requests.length, 2, 'no limit yet');
+
+    const limited = config(
+      env.receiver.url,
+      'alerting:\n  fatigue:\n    rate_limits: [{ max_notifications: 1, interval: 1h }]\n',
+    );
+    await env.am.module.reload(parseConfig(limited, 'vigil.yml'));
+    await assert.rejects(
+      env.am.module.reload(
+        parseConfig(
+          limited.replace('max_notifications: 1,', 'max_notifications: 1, receivers: [gone],'),
+          'vigil.yml',
+        ),
+      ),
+      /no receiver named "gone"/,
+    );
+    await postAlerts(
+      env.am.url,
+      ['C', 'D'].map((n) => ({ labels: { alertname: n }, endsAt: iso(T0 + 10 * H) })),
+    );
+    await env.clock.advanceTo(T0 + M + 30 * S);
+    assert.equal(env.receiver.requests.length, 3, 'one of the two new groups is held');
+    const limits = (await (await fetch(`${env.am.url}/api/v2/vigil/rate-limits`)).json()) as {
+      receiver: string;
+      sent: number;
+      heldGroups: string[];
+    }[];
+    assert.deepEqual(
+      limits.map((l) => [l.receiver, l.sent, l.heldGroups.length]),
+      [['hook', 1, 1]],
+    );
+    await env.clock.advanceTo(T0 + H + M + 30 * S);
+    assert.equal(env.receiver.requests.length, 4);
+    assert.equal(env.receiver.json()[3].groupKey, 'vigil-digest/hook');
+  });
+});

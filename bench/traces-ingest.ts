@@ -175,7 +175,7 @@ try {
     { name: 'attribute and duration', q: '{ span.app.tenant = "tenant-7" && duration > 50ms }' },
     {
       name: 'structural',
-      q: '{ resource.service.name = "gateway" } >> { span.db.system = "postgresql" && status = error }',
+      q: '{ resource.service.name = "gateway" } >> { resource.service.name = "payments" && status = error }',
     },
     { name: 'aggregate', q: '{ span.http.response.status_code = 500 } | count() > 1' },
     { name: 'no match (full scan)', q: '{ span.app.request_id = "no-such-id" }' },

@@ -8,6 +8,7 @@
 import type { SlothSlo, SlothSpec } from '../config/slo.ts';
 import { formatFloatPlain } from '../ingest/otlp/metrics/naming.ts';
 import { formatGoFloat, formatOpenMetricsFloat } from '../textparse/values.ts';
+import { specFormat } from './spec-files.ts';
 import { type AlertWindow, burnRateFactor, CATALOGS, sliWindows, type WindowCatalog } from './windows.ts';
 
 /** A generated rule, in the shape of a Prometheus rule file entry. */
@@ -201,7 +202,7 @@ function metaRules(
         ...labels,
         sloth_version: opts.version,
         sloth_mode: opts.mode,
-        sloth_spec: spec.version,
+        sloth_spec: specFormat(spec),
         sloth_objective: plainDecimal(slo.objective),
       },
     },

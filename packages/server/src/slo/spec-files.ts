@@ -34,11 +34,82 @@ export function parseSpecText(text: string, file: string): { specs: SlothSpec[];
     }
     const raw = doc.toJS({ maxAliasCount: 1000 });
     if (raw === null || raw === undefined) continue; // an empty document (e.g. after a trailing ---)
+    if (typeof raw === 'object' && 'apiVersion' in raw) {
+      const k8s = fromKubernetes(raw as Record<string, unknown>);
+      if (typeof k8s === 'string') {
+        problems.push(`${file}${lineOf(doc, lineCounter, [])}: ${k8s}`);
+        continue;
+      }
+      const result = slothSpecSchema.safeParse(k8s);
+      if (result.success) {
+        KUBERNETES_SPECS.add(result.data);
+        specs.push(result.data);
+      } else {
+        // Point at the keys as written: under spec:, in camelCase.
+        const issues = result.error.issues.map((i) => ({ ...i, path: ['spec', ...i.path.map(toCamel)] }));
+        problems.push(...describeSchemaIssues(issues, doc, lineCounter, file));
+      }
+      continue;
+    }
     const result = slothSpecSchema.safeParse(raw);
     if (result.success) specs.push(result.data);
     else problems.push(...describeSchemaIssues(result.error.issues, doc, lineCounter, file));
   }
   return { specs, problems };
+}
+
+/** Specs that came from Sloth's Kubernetes CRD (their sloth_spec label says so). */
+const KUBERNETES_SPECS = new WeakSet<SlothSpec>();
+
+/** The `sloth_spec` a document was written in: `prometheus/v1` or Sloth's CRD `sloth.slok.dev/v1`. */
+export function specFormat(spec: SlothSpec): 'prometheus/v1' | 'sloth.slok.dev/v1' {
+  return KUBERNETES_SPECS.has(spec) ? 'sloth.slok.dev/v1' : 'prometheus/v1';
+}
+
+/** The CRD's camelCase keys and their prometheus/v1 names. */
+const CAMEL_TO_SNAKE: Readonly<Record<string, string>> = {
+  errorQuery: 'error_query',
+  totalQuery: 'total_query',
+  errorRatioQuery: 'error_ratio_query',
+  pageAlert: 'page_alert',
+  ticketAlert: 'ticket_alert',
+  sloPlugins: 'slo_plugins',
+  sloPeriod: 'slo_period',
+};
+const SNAKE_TO_CAMEL = Object.fromEntries(Object.entries(CAMEL_TO_SNAKE).map(([c, s]) => [s, c]));
+
+function toCamel(key: PropertyKey): PropertyKey {
+  return typeof key === 'string' ? (SNAKE_TO_CAMEL[key] ?? key) : key;
+}
+
+/** Renames the CRD's keys at every level except inside label and annotation maps. */
+function renameKeys(v: unknown, inMap: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => renameKeys(x, false));
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const name = inMap ? k : (CAMEL_TO_SNAKE[k] ?? k);
+    out[name] = renameKeys(x, inMap || k === 'labels' || k === 'annotations' || k === 'options');
+  }
+  return out;
+}
+
+/**
+ * Sloth's Kubernetes CRD (`apiVersion: sloth.slok.dev/v1`, `kind: PrometheusServiceLevel`): the
+ * same fields under `spec:` in camelCase. Returns the prometheus/v1 document, or what is wrong.
+ */
+function fromKubernetes(raw: Record<string, unknown>): Record<string, unknown> | string {
+  if (raw.apiVersion !== 'sloth.slok.dev/v1' || raw.kind !== 'PrometheusServiceLevel')
+    return `apiVersion ${JSON.stringify(raw.apiVersion)}, kind ${JSON.stringify(raw.kind)}: Vigil reads Sloth's prometheus/v1 documents and its sloth.slok.dev/v1 PrometheusServiceLevel`;
+  if (raw.spec === null || typeof raw.spec !== 'object') return 'spec: a PrometheusServiceLevel needs a spec';
+  return { version: 'prometheus/v1', ...(renameKeys(raw.spec, false) as Record<string, unknown>) };
+}
+
+/** `:line` of the node at `path` in the document (the document start for []), or ''. */
+function lineOf(doc: ReturnType<typeof parseAllDocuments>[number], lc: LineCounter, path: string[]): string {
+  const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  return range ? `:${lc.linePos(range[0]).line}` : '';
 }
 
 /** Files matched by the globs (relative to `baseDir`), each once, in order. */

@@ -91,6 +91,8 @@ test('the Service overview of the example service, and from its logs to a trace'
   const logs = await browser.open(
     `${vigil.url}/explore/logs?q=${encodeURIComponent('{service_name="checkout"}')}&from=now-15m`,
   );
+  await logs.locator('[data-testid=log-volume] canvas').first().waitFor();
+  await screenshot(logs, 'explore-logs-example');
   await logs.locator('[data-testid=trace-link]').first().click();
   await logs.waitForURL(/\/explore\/traces\?trace=[0-9a-f]{32}/);
   await logs.locator('[data-testid=waterfall-row]').first().waitFor();

@@ -90,7 +90,8 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
         fill: bars ? colors[i] : fillAlpha > 0 ? withAlpha(colors[i], fillAlpha) : undefined,
         show: visibleRef.current[i],
         spanGaps: false,
-        points: { size: 5, width: 1 },
+        // Bars need no point markers (uPlot draws them on sparse data otherwise).
+        points: bars ? { show: false } : { size: 5, width: 1 },
         paths: bars ? barsPath : undefined,
       })),
     ];

@@ -443,6 +443,39 @@ describe('SLO declarations', () => {
     }
   });
 
+  test('a broken annotation template is refused like in a rule file', async () => {
+    const config = parseConfig(
+      [
+        'slos:',
+        '  - version: prometheus/v1',
+        '    service: api',
+        '    slos:',
+        '      - name: availability',
+        '        objective: 99',
+        '        sli: {raw: {error_ratio_query: "sum(rate(e[{{.window}}])) / sum(rate(r[{{.window}}]))"}}',
+        '        alerting: {name: ApiBurn, annotations: {summary: "{{ $labels.sloth_slo "}}',
+      ].join('\n'),
+      'vigil.yml',
+    );
+    await assert.rejects(
+      startSlos({
+        config,
+        baseDir: tmpdir(),
+        configFile: 'vigil.yml',
+        engine: new Engine(),
+        queryable: { select: async () => [] } as never,
+        rules: { manager: { setGeneratedGroups: async () => undefined, ruleGroups: () => [] } },
+        logger: pino({ level: 'silent' }),
+        now: Date.now,
+      }),
+      (e: unknown) =>
+        e instanceof SloLoadError &&
+        /^vigil\.yml: service "api": generated rules are invalid: .*"ApiBurn": annotation "summary"/.test(
+          e.problems[0],
+        ),
+    );
+  });
+
   test('inline slos are checked with the config file', () => {
     assert.throws(
       () =>

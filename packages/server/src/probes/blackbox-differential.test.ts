@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { startTestVigil, type TestVigil } from '../testutil/vigil.ts';
 import {
   type Blackbox,
+  type DnsAnswer,
   parseExposition,
   selfSignedCert,
   startBlackbox,
@@ -34,6 +35,7 @@ let ssh: TestServer;
 let irc: TestServer;
 let tlsTcp: TestServer;
 let dns: TestServer;
+let dnsTls: TestServer;
 let grpcServer: TestServer;
 let grpcTls: TestServer;
 
@@ -208,6 +210,22 @@ function modulesYaml(): string {
       query_type: A
       validate_answer_rrs:
         fail_if_matches_regexp: ['192\\.0\\.2\\.1$']
+  dns_tls:
+    prober: dns
+    dns:
+      transport_protocol: tcp
+      dns_over_tls: true
+      query_name: www.example.test
+      query_type: A
+      tls_config:
+        ca_file: ${cert.certFile}
+  dns_tls_untrusted:
+    prober: dns
+    dns:
+      transport_protocol: tcp
+      dns_over_tls: true
+      query_name: www.example.test
+      query_type: A
   dns_soa:
     prober: dns
     dns:
@@ -291,7 +309,7 @@ before(async () => {
   tlsTcp = await startTcpServer((s) => {
     s.end('hello over tls\n');
   }, cert);
-  dns = await startDnsServer((name, type) => {
+  const dnsAnswers = (name: string, type: number): DnsAnswer => {
     if (name === 'www.example.test.' && type === 1)
       return {
         answers: [
@@ -309,10 +327,12 @@ before(async () => {
       };
     }
     return { rcode: 3 };
-  });
+  };
+  dns = await startDnsServer(dnsAnswers);
+  dnsTls = await startDnsServer(dnsAnswers, cert);
   grpcServer = await startGrpcHealthServer({ '': 1, checkout: 1, billing: 2 });
   grpcTls = await startGrpcHealthServer({ '': 1, checkout: 1 }, cert);
-  servers.push(http, https, h2, ssh, irc, tlsTcp, dns, grpcServer, grpcTls);
+  servers.push(http, https, h2, ssh, irc, tlsTcp, dns, dnsTls, grpcServer, grpcTls);
   const modules = modulesYaml();
   blackbox = await startBlackbox(`modules:${modules}`, dir.path);
   vigil = await startTestVigil(`probes:\n  modules:${modules.replace(/\n/g, '\n  ')}`);
@@ -457,6 +477,9 @@ const cases: [string, () => string, 0 | 1][] = [
   ['dns_nxdomain_ok', () => dns.address, 1],
   ['dns_answer_forbidden', () => dns.address, 0],
   ['dns_soa', () => dns.address, 1],
+  ['dns_tls', () => `localhost:${dnsTls.port}`, 1],
+  ['dns_tls_untrusted', () => `localhost:${dnsTls.port}`, 0],
+  ['dns_tcp_a', () => dnsTls.address, 0],
   ['grpc_plain', () => grpcServer.address, 1],
   ['grpc_service_serving', () => grpcServer.address, 1],
   ['grpc_service_down', () => grpcServer.address, 0],

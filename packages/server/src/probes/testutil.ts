@@ -185,10 +185,14 @@ export interface DnsAnswer {
 }
 
 /**
- * A DNS server on UDP and TCP (same port). Responses are assembled byte by byte here, independent
- * of the prober's codec: the question is echoed and every record's owner is a pointer to it.
+ * A DNS server on UDP and TCP (same port); with a certificate the TCP side is DNS over TLS.
+ * Responses are assembled byte by byte here, independent of the prober's codec: the question is
+ * echoed and every record's owner is a pointer to it.
  */
-export async function startDnsServer(answer: (name: string, type: number) => DnsAnswer): Promise<TestServer> {
+export async function startDnsServer(
+  answer: (name: string, type: number) => DnsAnswer,
+  tls?: TestCert,
+): Promise<TestServer> {
   const respond = (query: Buffer): Buffer => {
     // Question name: labels from offset 12.
     let off = 12;
@@ -230,7 +234,7 @@ export async function startDnsServer(answer: (name: string, type: number) => Dns
         socket.end(Buffer.concat([len, res]));
       }
     });
-  });
+  }, tls);
   const udp = createSocket('udp4');
   udp.on('message', (msg, rinfo) => udp.send(respond(msg), rinfo.port, rinfo.address));
   await new Promise<void>((resolve, reject) => {

@@ -75,6 +75,12 @@ interface PendingAppend {
  * other commits (fsync, in DuckDB's threads), so ingest does not stall on every commit.
  */
 const WRITE_LANES = 2;
+/**
+ * While one lane commits, the other starts only once this many rows are queued: every commit
+ * costs a write-ahead-log flush and an fsync, so many small transactions would cost more than
+ * waiting a moment for a bigger one.
+ */
+const MIN_OVERLAP_ROWS = 4000;
 /** Rows a scan aims to fetch per query; slices grow and shrink to stay near it. */
 const SLICE_TARGET_ROWS = 8_000;
 /** Above this many stream ids a scan filters streams after reading instead of in SQL. */
@@ -84,14 +90,24 @@ const COMPACT_BUCKET_NS = 300_000_000_000n;
 const NS_PER_MS = 1_000_000n;
 /** A compacted partition's file name: the table's name and a generation. */
 const PARQUET_NAME = /^(logs_[0-9]+)\.[0-9]+\.parquet$/;
-/** The partition columns from a compacted file (Parquet has no 128-bit integers: two halves). */
+/**
+ * The partition columns from a compacted file (Parquet has no 128-bit integers: two halves),
+ * plus each line's length in bytes, so that counting queries never decompress the lines.
+ */
 const PARQUET_COLUMNS =
   'stream_id, ts, observed_ts, severity, severity_text, line, metadata, ' +
-  '(trace_hi::UHUGEINT << 64) | trace_lo::UHUGEINT AS trace_id, span_id';
+  '(trace_hi::UHUGEINT << 64) | trace_lo::UHUGEINT AS trace_id, span_id, line_bytes';
 /** The same columns as written into the file. */
 const TO_PARQUET_COLUMNS =
   'stream_id, ts, observed_ts, severity, severity_text, line, metadata, ' +
-  '(trace_id >> 64)::UBIGINT AS trace_hi, (trace_id & 18446744073709551615::UHUGEINT)::UBIGINT AS trace_lo, span_id';
+  '(trace_id >> 64)::UBIGINT AS trace_hi, (trace_id & 18446744073709551615::UHUGEINT)::UBIGINT AS trace_lo, ' +
+  'span_id, strlen(line)::UINTEGER AS line_bytes';
+/**
+ * Rows per Parquet row group. Row groups are the unit a time-range scan can skip; pages (the
+ * unit of compression) stay large enough either way: 16k rows cost 2% in size against DuckDB's
+ * default 122,880, and made the sliced scans of log queries about twice as fast.
+ */
+const PARQUET_ROW_GROUP = 16_384;
 
 /**
  * Log storage in one DuckDB file (`logs.duckdb`):
@@ -123,6 +139,8 @@ export class DuckDBLogStore implements LogStore {
   private nextStreamId = 0;
   private readonly partitions = new Map<bigint, Partition>();
   private queue: PendingAppend[] = [];
+  /** Records in the queue. */
+  private queuedRows = 0;
   /** Write connections not running a transaction. */
   private readonly freeLanes: DuckDBConnection[];
   /** Batches being written. */
@@ -248,7 +266,14 @@ export class DuckDBLogStore implements LogStore {
   private source(p: Partition): string {
     if (!p.parquet) return ident(p.table);
     const file = `SELECT ${PARQUET_COLUMNS} FROM read_parquet(${sqlString(join(this.options.dataDir, p.parquet))})`;
-    return p.hasTable ? `(${file} UNION ALL SELECT * FROM ${ident(p.table)})` : `(${file})`;
+    return p.hasTable
+      ? `(${file} UNION ALL SELECT *, strlen(line)::UINTEGER FROM ${ident(p.table)})`
+      : `(${file})`;
+  }
+
+  /** The SQL for a line's length in bytes in a partition's source. */
+  private lineBytes(p: Partition): string {
+    return p.parquet ? 'line_bytes' : 'strlen(line)';
   }
 
   private addStream(id: number, given: Labels): Labels {
@@ -283,6 +308,7 @@ export class DuckDBLogStore implements LogStore {
     if (records.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
+      this.queuedRows += records.length;
       this.pump();
     });
   }
@@ -290,9 +316,11 @@ export class DuckDBLogStore implements LogStore {
   /** Starts a transaction on every free lane for what is queued. */
   private pump(): void {
     while (!this.held && this.queue.length > 0 && this.freeLanes.length > 0) {
+      if (this.inFlight.size > 0 && this.queuedRows < MIN_OVERLAP_ROWS) return;
       const lane = this.freeLanes.pop()!;
       const batch = this.queue;
       this.queue = [];
+      this.queuedRows = 0;
       const run: Promise<void> = this.writeBatch(lane, batch).finally(() => {
         this.freeLanes.push(lane);
         this.inFlight.delete(run);
@@ -557,7 +585,7 @@ export class DuckDBLogStore implements LogStore {
   ): Promise<LogRow[] | undefined> {
     const full = (query.body ?? 'full') === 'full';
     const sql =
-      `SELECT stream_id, ts, observed_ts, severity, severity_text, ${full ? 'line' : "''"}, strlen(line)::DOUBLE, ` +
+      `SELECT stream_id, ts, observed_ts, severity, severity_text, ${full ? 'line' : "''"}, ${this.lineBytes(p)}::DOUBLE, ` +
       `${query.withoutMetadata ? "''" : 'metadata'}, lpad(lower(hex(trace_id)), 32, '0'), lpad(lower(hex(span_id)), 16, '0') ` +
       `FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause}` +
       `${filterSql ? ` AND ${filterSql}` : ''} ORDER BY ts ${query.direction === 'forward' ? 'ASC' : 'DESC'}, stream_id`;
@@ -636,7 +664,7 @@ export class DuckDBLogStore implements LogStore {
       let reader: DuckDBResultReader;
       try {
         reader = await this.readers.run(
-          `SELECT stream_id, ((ts - $origin - 1) // $width)::DOUBLE AS b, count(*)::DOUBLE, sum(strlen(line))::DOUBLE ` +
+          `SELECT stream_id, ((ts - $origin - 1) // $width)::DOUBLE AS b, count(*)::DOUBLE, sum(${this.lineBytes(p)})::DOUBLE ` +
             `FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause}${filterSql ? ` AND ${filterSql}` : ''} GROUP BY 1, 2`,
           params,
         );
@@ -727,7 +755,7 @@ export class DuckDBLogStore implements LogStore {
       let reader: DuckDBResultReader;
       try {
         reader = await this.readers.run(
-          `SELECT stream_id, count(*)::DOUBLE, sum(strlen(line))::DOUBLE FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause} GROUP BY stream_id`,
+          `SELECT stream_id, count(*)::DOUBLE, sum(${this.lineBytes(p)})::DOUBLE FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause} GROUP BY stream_id`,
           params,
         );
       } catch (err) {
@@ -759,7 +787,7 @@ export class DuckDBLogStore implements LogStore {
       let reader: DuckDBResultReader;
       try {
         reader = await this.readers.run(
-          `SELECT stream_id, ts, observed_ts, severity, severity_text, line, strlen(line)::DOUBLE, metadata, ` +
+          `SELECT stream_id, ts, observed_ts, severity, severity_text, line, ${this.lineBytes(p)}::DOUBLE, metadata, ` +
             `lpad(lower(hex(trace_id)), 32, '0'), lpad(lower(hex(span_id)), 16, '0') FROM ${this.source(p)} ` +
             `WHERE trace_id = $trace AND ts >= $from AND ts < $to ORDER BY ts, stream_id LIMIT ${Math.max(0, limit - out.length)}`,
           { trace: id, from: startNs, to: endNs },
@@ -863,7 +891,7 @@ export class DuckDBLogStore implements LogStore {
       );
       await this.writer.run(
         `COPY (SELECT ${TO_PARQUET_COLUMNS} FROM ${source} ORDER BY ts // ${COMPACT_BUCKET_NS}, stream_id, ts) ` +
-          `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+          `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP})`,
       );
     } catch (err) {
       await unlink(tmp).catch(() => undefined);

@@ -274,3 +274,20 @@ test('pages fit a laptop screen without sideways scrolling', async () => {
   }
   browser.assertNoErrors();
 });
+
+test('a save is refused, with the reason, when the file changed on disk after the page loaded it', async () => {
+  const file = join(boards.path, 'conflict.json');
+  writeFileSync(file, JSON.stringify({ title: 'Conflict', panels: [] }));
+  const page = await browser.open(`${vigil.url}/dashboards/conflict?edit=1`);
+  await page.locator('[data-testid=add-panel]').click();
+  await page.fill('input[name=panel-title]', 'Mine');
+  await page.fill('textarea[name=panel-query]', 'demo_load');
+  await page.locator('[data-testid=apply-panel]').click();
+  // Someone edits the file in the meantime.
+  writeFileSync(file, JSON.stringify({ title: 'Conflict', description: 'edited by hand', panels: [] }));
+  await page.locator('[data-testid=save-dashboard]').click();
+  await page.locator('.error-box', { hasText: 'was changed (in its file or by someone else)' }).waitFor();
+  assert.match(readFileSync(file, 'utf8'), /edited by hand/);
+  await page.close();
+  browser.assertNoErrors([/\/api\/vigil\/v1\/dashboards\/conflict$/]);
+});

@@ -45,9 +45,14 @@ export class ProtoReader {
     this.pos = start;
   }
 
-  /** A DataView for fixed-width reads, made on first use and shared per buffer (nested messages make many readers). */
+  /**
+   * A DataView for fixed-width reads over the whole underlying ArrayBuffer (read at
+   * `buf.byteOffset + pos`), made on first use and shared by every reader of that memory: the
+   * spans of one request are subarrays of one body, so there is one view per request, not one
+   * per span (a per-span WeakMap entry cost more in GC than the reads themselves).
+   */
   private get view(): DataView {
-    this.dataView ??= viewOf(this.buf);
+    this.dataView ??= viewOf(this.buf.buffer);
     return this.dataView;
   }
 
@@ -117,7 +122,7 @@ export class ProtoReader {
 
   fixed64(): bigint {
     this.need(8);
-    const v = this.view.getBigUint64(this.pos, true);
+    const v = this.view.getBigUint64(this.buf.byteOffset + this.pos, true);
     this.pos += 8;
     return v;
   }
@@ -125,22 +130,22 @@ export class ProtoReader {
   /** fixed64 as a number: exact below 2^53 (nanosecond times until the year 2255). */
   fixed64Number(): number {
     this.need(8);
-    const lo = this.view.getUint32(this.pos, true);
-    const hi = this.view.getUint32(this.pos + 4, true);
+    const lo = this.view.getUint32(this.buf.byteOffset + this.pos, true);
+    const hi = this.view.getUint32(this.buf.byteOffset + this.pos + 4, true);
     this.pos += 8;
     return hi * TWO_POW_32 + lo;
   }
 
   fixed32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos, true);
+    const v = this.view.getUint32(this.buf.byteOffset + this.pos, true);
     this.pos += 4;
     return v;
   }
 
   double(): number {
     this.need(8);
-    const v = this.view.getFloat64(this.pos, true);
+    const v = this.view.getFloat64(this.buf.byteOffset + this.pos, true);
     this.pos += 8;
     return v;
   }
@@ -217,13 +222,13 @@ export class ProtoReader {
   }
 }
 
-const views = new WeakMap<Uint8Array, DataView>();
+const views = new WeakMap<ArrayBufferLike, DataView>();
 
-function viewOf(buf: Uint8Array): DataView {
-  let v = views.get(buf);
+function viewOf(memory: ArrayBufferLike): DataView {
+  let v = views.get(memory);
   if (!v) {
-    v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    views.set(buf, v);
+    v = new DataView(memory);
+    views.set(memory, v);
   }
   return v;
 }

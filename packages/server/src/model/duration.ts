@@ -27,12 +27,17 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
-/** Formats milliseconds the way Prometheus prints durations (`1h30m`, `0s`). */
+/**
+ * Formats milliseconds the way Prometheus prints durations (`1h30m`, `0s`, `30d`). As Prometheus's
+ * model.Duration, years and weeks are used only when they divide the whole duration: `90d`, not
+ * `12w6d`.
+ */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let out = ms < 0 ? '-' : '';
   let rest = Math.abs(ms);
   for (const [unit, size] of UNITS) {
+    if ((unit === 'y' || unit === 'w') && rest % size !== 0) continue;
     if (rest >= size) {
       out += Math.floor(rest / size) + unit;
       rest %= size;

@@ -7,6 +7,7 @@
  */
 import type { SlothSlo, SlothSpec } from '../config/slo.ts';
 import { formatFloatPlain } from '../ingest/otlp/metrics/naming.ts';
+import { formatDuration } from '../model/duration.ts';
 import { formatGoFloat, formatOpenMetricsFloat } from '../textparse/values.ts';
 import { specFormat } from './spec-files.ts';
 import { type AlertWindow, burnRateFactor, CATALOGS, sliWindows, type WindowCatalog } from './windows.ts';
@@ -41,33 +42,8 @@ export type SliQueries =
 
 const WINDOW_PLACEHOLDER = /\{\{\s*\.window\s*\}\}/g;
 
-const DURATION_UNITS: readonly [string, number, boolean][] = [
-  ['y', 365 * 86_400_000, true],
-  ['w', 7 * 86_400_000, true],
-  ['d', 86_400_000, false],
-  ['h', 3_600_000, false],
-  ['m', 60_000, false],
-  ['s', 1000, false],
-  ['ms', 1, false],
-];
-
-/**
- * A window as Prometheus's model.Duration.String() prints it, which Sloth uses in rule names:
- * years and weeks only when they divide the whole duration (30d stays `30d`, 28d is `4w`).
- */
-export function formatWindow(ms: number): string {
-  if (ms === 0) return '0s';
-  let out = '';
-  let rest = ms;
-  for (const [unit, size, exact] of DURATION_UNITS) {
-    if (exact && ms % size !== 0) continue;
-    if (rest >= size) {
-      out += Math.floor(rest / size) + unit;
-      rest %= size;
-    }
-  }
-  return out;
-}
+/** A window as Prometheus prints durations, which Sloth uses in rule names (30d stays `30d`, 28d is `4w`). */
+export const formatWindow = formatDuration;
 
 /** The id labels of an SLO, in Sloth's order. */
 export function idLabels(service: string, slo: string): Record<string, string> {

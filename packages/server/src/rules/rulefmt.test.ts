@@ -57,6 +57,25 @@ describe('rulefmt fixtures', () => {
     assert.equal(rules[3].for, 5 * 60_000);
     for (const r of rules) assert.equal(r.expr, rules[0].expr);
   });
+
+  test('an alias refers to the latest anchor of its name before it; many aliases stay fast', () => {
+    const { groups, errors } = parseRules(
+      'groups:\n- name: g\n  rules:\n' +
+        '  - {record: a, expr: &e vector(1)}\n  - {record: b, expr: *e}\n' +
+        '  - {record: c, expr: &e vector(2)}\n  - {record: d, expr: *e}\n',
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      groups[0].rules.map((r) => r.expr),
+      ['vector(1)', 'vector(1)', 'vector(2)', 'vector(2)'],
+    );
+    // 5,000 rules sharing one labels map through aliases (as yaml.stringify writes shared objects).
+    let text = 'groups:\n- name: big\n  rules:\n  - {record: r0, expr: up, labels: &l {team: a}}\n';
+    for (let i = 1; i < 5000; i++) text += `  - {record: r${i}, expr: up, labels: *l}\n`;
+    const big = parseRules(text);
+    assert.equal(big.groups[0].rules.length, 5000);
+    assert.ok(big.groups[0].rules.every((r) => r.labels.team === 'a'));
+  });
 });
 
 describe('decoding', () => {

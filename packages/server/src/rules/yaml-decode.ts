@@ -13,6 +13,7 @@ import {
   type Node,
   type Pair,
   parseAllDocuments,
+  visit,
   type Document as YamlDocument,
 } from 'yaml';
 import { parseDuration } from '../model/duration.ts';
@@ -30,6 +31,8 @@ export class FatalDecodeError extends Error {}
 /** Decodes nodes into values, collecting type errors like go-yaml's "unmarshal errors". */
 export class YamlDecoder {
   readonly typeErrors: string[] = [];
+  /** Every alias's target, found in one pass over the document on first use. */
+  private aliasTargets: Map<Node, Node> | undefined;
   constructor(
     private readonly doc: YamlDocument,
     private readonly lines: LineCounter,
@@ -44,8 +47,29 @@ export class YamlDecoder {
   }
 
   resolve(node: unknown): Node | null {
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
+    if (isAlias(node)) return this.aliasTargets?.get(node) ?? this.resolveAliases().get(node) ?? null;
     return (node as Node | null) ?? null;
+  }
+
+  /**
+   * Maps each alias to the node of the latest anchor of its name before it in document order,
+   * as the `yaml` package's Alias.resolve does, but in one walk: resolving aliases one by one
+   * walks the document each time, quadratic in files with many aliases (stringify'd rules).
+   */
+  private resolveAliases(): Map<Node, Node> {
+    if (this.aliasTargets) return this.aliasTargets;
+    const anchors = new Map<string, Node>();
+    const targets = new Map<Node, Node>();
+    visit(this.doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) {
+          const target = anchors.get(node.source);
+          if (target) targets.set(node, target);
+        } else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+    this.aliasTargets = targets;
+    return targets;
   }
 
   private shortTag(node: Node): string {

@@ -4,7 +4,8 @@
  * configuration and rebuilt on reload (as Alertmanager's coordinator does). Alerts, silences and
  * the notification log are kept in the data directory.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AmConfig } from '../config/alerting.ts';
 import type { CounterChild, SelfMetrics } from '../self/metrics.ts';
@@ -13,7 +14,7 @@ import { AlertStore } from './alerts.ts';
 import type { Clock, Timer } from './clock.ts';
 import type { LoadedAmConfig } from './config.ts';
 import { type AlertGroupView, Dispatcher } from './dispatch.ts';
-import { FlapDetector, type FlapStatus } from './flapping.ts';
+import { FlapDetector, type FlapStatus, type SavedHistory } from './flapping.ts';
 import { Inhibitor } from './inhibit.ts';
 import { LABEL_NAME, type LabelSet, withoutEmptyValues } from './labelset.ts';
 import { type AlertStatus, Marker } from './marker.ts';
@@ -81,6 +82,11 @@ export class Alertmanager {
   private flapDetector: FlapDetector | undefined;
   private unsubscribeFlaps: (() => void) | undefined;
   readonly rateLimiter: RateLimiter;
+  /** `<dataDir>/fatigue.json`: flap histories and rate-limit windows across restarts. */
+  private readonly fatigueFile: string | undefined;
+  private savedFlaps: SavedHistory[] = [];
+  private lastSavedFatigue = '';
+  private fatigueTimer: Timer | undefined;
 
   constructor(private readonly options: AlertmanagerOptions) {
     const { clock, logger, dataDir, self } = options;
@@ -127,6 +133,8 @@ export class Alertmanager {
     this.rateLimiter = new RateLimiter([], clock, (receiver, err) =>
       logger.error({ receiver, err: err.message }, 'sending the rate-limit digest failed'),
     );
+    this.fatigueFile = dataDir ? join(dataDir, 'fatigue.json') : undefined;
+    this.loadFatigue();
     const nflogGauge = self.gauge('alertmanager_nflog_entries', 'Entries in the notification log.');
     nflogGauge.collect(() => nflogGauge.set(this.nflog.size));
   }
@@ -147,6 +155,11 @@ export class Alertmanager {
       this.options.maintenanceInterval ?? 15 * 60_000,
       maintain,
     );
+    const saveFatigue = () => {
+      this.saveFatigue();
+      this.fatigueTimer = this.options.clock.setTimer(FATIGUE_SAVE_INTERVAL, saveFatigue);
+    };
+    this.fatigueTimer = this.options.clock.setTimer(FATIGUE_SAVE_INTERVAL, saveFatigue);
     this.apply(loaded);
   }
 
@@ -163,6 +176,8 @@ export class Alertmanager {
 
   async stop(): Promise<void> {
     this.maintenanceTimer?.cancel();
+    this.fatigueTimer?.cancel();
+    this.saveFatigue();
     this.rateLimiter.stop();
     this.unsubscribeFlaps?.();
     const old = this.running;
@@ -309,6 +324,50 @@ export class Alertmanager {
     this.running = { loaded, route, inhibitor, silencer, dispatcher };
   }
 
+  /** Reads what the last run saved; a missing or unreadable file means starting afresh. */
+  private loadFatigue(): void {
+    if (!this.fatigueFile) return;
+    let text: string;
+    try {
+      text = readFileSync(this.fatigueFile, 'utf8');
+    } catch {
+      return;
+    }
+    try {
+      const saved = JSON.parse(text) as { flaps?: unknown; rateLimits?: unknown };
+      if (Array.isArray(saved.flaps)) this.savedFlaps = saved.flaps as SavedHistory[];
+      if (saved.rateLimits && typeof saved.rateLimits === 'object')
+        this.rateLimiter.restore(saved.rateLimits as Record<string, unknown>);
+      this.lastSavedFatigue = text;
+    } catch (err) {
+      this.options.logger.warn(
+        { file: this.fatigueFile, err: (err as Error).message },
+        'ignoring an unreadable alert-fatigue state file; flap counts and rate-limit windows start afresh',
+      );
+    }
+  }
+
+  /** Writes flap histories and rate-limit windows when they changed (write, rename). */
+  private saveFatigue(): void {
+    if (!this.fatigueFile) return;
+    const text = JSON.stringify({
+      flaps: this.flapDetector?.save() ?? [],
+      rateLimits: this.rateLimiter.save(),
+    });
+    // Nothing to keep and nothing kept before: no file.
+    if (text === this.lastSavedFatigue || (this.lastSavedFatigue === '' && text === NO_FATIGUE_STATE)) return;
+    try {
+      writeFileSync(`${this.fatigueFile}.tmp`, text);
+      renameSync(`${this.fatigueFile}.tmp`, this.fatigueFile);
+      this.lastSavedFatigue = text;
+    } catch (err) {
+      this.options.logger.error(
+        { file: this.fatigueFile, err: (err as Error).message },
+        'cannot save the alert-fatigue state; a restart would reset flap counts and rate-limit windows',
+      );
+    }
+  }
+
   /**
    * Turns flap detection on, off or to new settings (keeping histories while it stays on) and
    * sets the rate limits. The detector watches the store before the dispatcher does, so a
@@ -328,10 +387,17 @@ export class Alertmanager {
       return;
     }
     const detector = new FlapDetector(flapDetection);
+    // Before subscribing: the store's alerts are then judged against the saved histories.
+    detector.restore(this.savedFlaps);
+    this.savedFlaps = [];
     this.flapDetector = detector;
     this.unsubscribeFlaps = this.store.subscribe((a) => detector.observe(a, this.options.clock.now()));
   }
 }
+
+/** How often flap histories and rate-limit windows are saved (and at a graceful stop). */
+export const FATIGUE_SAVE_INTERVAL = 60_000;
+const NO_FATIGUE_STATE = JSON.stringify({ flaps: [], rateLimits: {} });
 
 /** Alertmanager's (model.Alert).Validate, with its messages. */
 export function validateAlert(

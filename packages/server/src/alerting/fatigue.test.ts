@@ -5,6 +5,9 @@
  * real local webhook receiver; the state is read back from the alerts API.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, parseConfig } from '../config/load.ts';
 import { labelsFromRecord } from '../model/labels.ts';
@@ -417,5 +420,71 @@ ${fatigue}`;
     await env.clock.advanceTo(T0 + H + M + 30 * S);
     assert.equal(env.receiver.requests.length, 4);
     assert.equal(env.receiver.json()[3].groupKey, 'vigil-digest/hook');
+  });
+});
+
+describe('restart', () => {
+  test('flap histories and rate-limit windows survive a restart', async () => {
+    const clock = new ManualClock(T0);
+    const receiver = await testReceiver(() => clock.now());
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-fatigue-restart-'));
+    const config = `
+alertmanager:
+  route: { receiver: hook, group_by: [alertname], group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
+  receivers:
+    - name: hook
+      webhook_configs: [{ url: '${receiver.url}/' }]
+alerting:
+  fatigue:
+    flap_detection: { max_changes: 2, window: 1h }
+    rate_limits: [{ max_notifications: 2, interval: 1h }]
+`;
+    let am = await startTestAlerting(config, { clock, dataDir });
+    const env = () => ({ clock, receiver, am });
+    try {
+      await set(env(), 'A', 'firing', T0);
+      await clock.advanceTo(T0 + 30 * S);
+      assert.equal(receiver.requests.length, 1);
+      // Resolve and fire again: the third change makes it flap, between two flushes.
+      await clock.advanceTo(T0 + 60 * S);
+      await set(env(), 'A', 'resolved', T0);
+      await clock.advanceTo(T0 + 80 * S);
+      await set(env(), 'A', 'firing', T0 + 80 * S);
+      await clock.advanceTo(T0 + 2 * M);
+
+      await am.stop({ keepData: true });
+      am = await startTestAlerting(config, { clock, dataDir });
+      await clock.advance(0);
+      // Still flapping after the restart: the group's first flush says so, once.
+      assert.equal(receiver.requests.length, 2);
+      assert.equal(receiver.json()[1].alerts[0].annotations.vigil_flapping, 'true');
+      const [a] = await apiAlerts(env());
+      assert.equal(a.vigil?.flapping, true);
+
+      // The window still counts both notifications: a new group is held.
+      await clock.advanceTo(T0 + 3 * M);
+      await set(env(), 'B', 'firing', T0 + 3 * M);
+      await clock.advanceTo(T0 + 3 * M + 30 * S);
+      assert.equal(receiver.requests.length, 2);
+      const limits = (await (await fetch(`${am.url}/api/v2/vigil/rate-limits`)).json()) as {
+        sent: number;
+        heldGroups: string[];
+      }[];
+      assert.deepEqual(
+        limits.map((l) => [l.sent, l.heldGroups]),
+        [[2, ['{}:{alertname="B"}']]],
+      );
+      // More flaps of A after the restart notify nothing.
+      await clock.advanceTo(T0 + 4 * M);
+      await set(env(), 'A', 'resolved', T0 + 80 * S);
+      await clock.advanceTo(T0 + 5 * M);
+      await set(env(), 'A', 'firing', T0 + 5 * M);
+      await clock.advanceTo(T0 + 20 * M);
+      assert.equal(receiver.requests.length, 2);
+    } finally {
+      await am.stop();
+      await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,6 +21,11 @@ export interface FlapStatus {
   readonly flappingSince: number | undefined;
 }
 
+/** One alert's history as saved across restarts. */
+export interface SavedHistory extends History {
+  readonly fingerprint: string;
+}
+
 interface History {
   /** Firing as last reported. */
   firing: boolean;
@@ -83,6 +88,25 @@ export class FlapDetector {
 
   get size(): number {
     return this.history.size;
+  }
+
+  /** Every history, for saving across a restart. */
+  save(): SavedHistory[] {
+    return [...this.history].map(([fingerprint, h]) => ({ fingerprint, ...h, changes: [...h.changes] }));
+  }
+
+  /** Takes histories saved before a restart (ignoring malformed ones). */
+  restore(saved: readonly SavedHistory[]): void {
+    for (const s of saved) {
+      if (typeof s?.fingerprint !== 'string' || !Array.isArray(s.changes)) continue;
+      this.history.set(s.fingerprint, {
+        firing: s.firing === true,
+        endsAt: Number(s.endsAt) || 0,
+        changes: s.changes.filter((t) => typeof t === 'number'),
+        lastChange: Number(s.lastChange) || 0,
+        flappingSince: typeof s.flappingSince === 'number' ? s.flappingSince : undefined,
+      });
+    }
   }
 
   private change(h: History, at: number, firing: boolean): void {

@@ -133,6 +133,27 @@ export class RateLimiter {
     return out.sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0));
   }
 
+  /** Notifications sent per receiver (times), for saving across a restart. */
+  save(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const [receiver, st] of this.state) if (st.sent.length > 0) out[receiver] = [...st.sent];
+    return out;
+  }
+
+  /**
+   * Takes the notification times saved before a restart, so a restart does not reset the window.
+   * (Held flushes are not saved: the notification log never recorded them, so their groups flush
+   * them again after the restart and are held again if the window is still full.)
+   */
+  restore(saved: Readonly<Record<string, unknown>>): void {
+    for (const [receiver, times] of Object.entries(saved)) {
+      if (!Array.isArray(times)) continue;
+      this.receiverState(receiver).sent = times
+        .filter((t): t is number => typeof t === 'number')
+        .sort((a, b) => a - b);
+    }
+  }
+
   stop(): void {
     this.stopped = true;
     for (const st of this.state.values()) st.digestTimer?.cancel();

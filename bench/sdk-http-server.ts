@@ -5,6 +5,8 @@
  * - `vigil`: the same handler wrapped by `obs.http.node()` with @vigil/node as shipped: a sampled
  *   server span per request exported over OTLP (to the bench's sink, argv[3]), RED metrics with
  *   exemplars, request id, and an access log line (to /dev/null, so the terminal is not measured).
+ * - `vigil-unexported`: as `vigil`, but spans are not exported (OTEL_TRACES_EXPORTER=none), to
+ *   tell the OpenTelemetry SDK's export cost from the rest.
  * - `vigil-metrics`: `traces: false` and no access log: RED metrics, context and request id only.
  * - `context-only`: no middleware, only OpenTelemetry's AsyncLocalStorage context manager and one
  *   `context.with()` per request: what context propagation alone costs any instrumented service.
@@ -35,16 +37,16 @@ const hello = (_req: IncomingMessage, res: ServerResponse) => {
 };
 
 let handler: (req: IncomingMessage, res: ServerResponse) => unknown = hello;
-if (mode === 'vigil' || mode === 'vigil-metrics') {
-  const full = mode === 'vigil';
+if (mode === 'vigil' || mode === 'vigil-metrics' || mode === 'vigil-unexported') {
+  const full = mode !== 'vigil-metrics';
   const obs = observe({
     service: 'bench',
     endpoint: sink,
-    traces: full ? {} : false,
+    traces: full ? { exporter: mode === 'vigil' ? 'otlp' : 'none' } : false,
     metrics: { otlp: false },
     logs: {
       otlp: false,
-      destination: pino.destination({ dest: '/dev/null', sync: process.argv[4] === 'inprocess' }),
+      destination: pino.destination({ dest: '/dev/null', sync: false }),
     },
     http: { accessLog: full },
   });
@@ -57,12 +59,13 @@ if (mode === 'vigil' || mode === 'vigil-metrics') {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   handler = (req, res) => context.with(context.active(), () => hello(req, res));
 } else if (mode !== 'plain') {
-  throw new Error(`unknown mode ${mode}: use plain, context-only, vigil or vigil-metrics`);
+  throw new Error(`unknown mode ${mode}: use plain, context-only, vigil, vigil-unexported or vigil-metrics`);
 }
 
 if (process.argv[4] === 'inprocess') {
-  // The access log goes to /dev/null synchronously here: an asynchronous destination would only
-  // buffer, since this loop never yields.
+  // The loop yields every 256 calls, as a server's event loop does between requests, so the
+  // asynchronous log destination writes its buffered lines (one write(2) per batch, as in a
+  // server) and the span processor gets its turns.
   const socket = new Socket();
   const call = () => {
     const req = new IncomingMessage(socket);
@@ -77,7 +80,10 @@ if (process.argv[4] === 'inprocess') {
   for (let round = 0; round < 9; round++) {
     const n = 100_000;
     const start = process.cpuUsage();
-    for (let i = 0; i < n; i++) call();
+    for (let i = 0; i < n; i++) {
+      call();
+      if ((i & 255) === 255) await new Promise((r) => setImmediate(r));
+    }
     const used = process.cpuUsage(start);
     if (round >= 2) perCall.push((used.user + used.system) / n);
     await new Promise((r) => setImmediate(r));

@@ -11,7 +11,8 @@
  * - 1/throughput, with minus without: the same seen from the client, with the server saturated.
  * The spans go to an OTLP sink in this process that answers 200 and drops them. Then each mode
  * once more without sockets (the handler called directly, see sdk-http-server.ts): the
- * middleware's own CPU per request, which a loaded machine disturbs least.
+ * middleware's CPU per request (span export and log writes included, as the loop yields like a
+ * server's), which a loaded machine disturbs least.
  *
  * Runs the built package: `npm run build -w @vigil/node` first.
  */
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
-const MODES = ['plain', 'context-only', 'vigil-metrics', 'vigil'] as const;
+const MODES = ['plain', 'context-only', 'vigil-metrics', 'vigil-unexported', 'vigil'] as const;
 type Mode = (typeof MODES)[number];
 
 function median(xs: number[]): number {
@@ -144,6 +145,7 @@ for (const mode of MODES) {
     'context-only': '+ OpenTelemetry context manager only (no middleware)',
     vigil: '+ obs.http.node() (span exported, RED metrics, access log)',
     'vigil-metrics': '+ obs.http.node(), traces: false, no access log',
+    'vigil-unexported': '+ obs.http.node(), spans sampled but not exported, access log',
   }[mode];
   const over = (x: number) => (mode === 'plain' ? '' : `${x.toFixed(1)} µs`);
   const alone = inprocess.get(mode)! - inprocess.get('plain')!;

@@ -8,6 +8,7 @@ import type { CompletionSource } from '@codemirror/autocomplete';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ExploreTabs } from '../../components/explore-tabs.tsx';
 import { EmptyState, ErrorBox, Spinner } from '../../components/feedback.tsx';
+import { HistoryButton } from '../../components/history-button.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { Link } from '../../components/link.tsx';
 import { QueryEditor, useEditorText } from '../../components/query-editor.tsx';
@@ -171,6 +172,7 @@ export default function LogsExplore() {
             autoFocus={!query}
             focusRef={focusEditor}
           />
+          <HistoryButton language="logql" onPick={replace} />
           <button type="button" class="btn primary" onClick={run} data-testid="run-query">
             <Icon name="play" size={14} />
             Run

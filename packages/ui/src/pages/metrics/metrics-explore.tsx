@@ -6,17 +6,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ExploreTabs } from '../../components/explore-tabs.tsx';
 import { EmptyState, ErrorBox, QueryNotesView, Spinner } from '../../components/feedback.tsx';
+import { HistoryButton } from '../../components/history-button.tsx';
 import { Icon } from '../../components/icons.tsx';
-import { Popover } from '../../components/popover.tsx';
 import { QueryEditor, useEditorText } from '../../components/query-editor.tsx';
 import { RefreshPicker, TimeRangePicker, useTimeRangeParam } from '../../components/time-picker.tsx';
 import { type ChartSeries, TimeSeriesChart } from '../../components/time-series-chart.tsx';
 import { formatSeriesName, UNITS } from '../../lib/format.ts';
-import { addHistory, clearHistory, readHistory } from '../../lib/history.ts';
+import { addHistory } from '../../lib/history.ts';
 import { formatQuery, queryInstant, queryRange } from '../../lib/prom.ts';
 import { setParams, useLocation } from '../../lib/router.ts';
 import { useShortcut } from '../../lib/shortcuts.ts';
-import { autoStep, formatAgo, formatDuration, parseDuration, resolveRange } from '../../lib/time.ts';
+import { autoStep, formatDuration, parseDuration, resolveRange } from '../../lib/time.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { InstantTable } from './instant-table.tsx';
 
@@ -91,7 +91,7 @@ export default function MetricsExplore() {
             autoFocus={!query}
             focusRef={focusEditor}
           />
-          <HistoryButton onPick={replace} />
+          <HistoryButton language="promql" onPick={replace} />
           <button
             type="button"
             class="btn"
@@ -259,66 +259,6 @@ function StepInput(props: { value: string; auto: number | undefined }) {
       aria-label="Step"
       name="step"
     />
-  );
-}
-
-function HistoryButton(props: { onPick: (query: string) => void }) {
-  const [open, setOpen] = useState(false);
-  const close = useCallback(() => setOpen(false), []);
-  const [version, setVersion] = useState(0);
-  const entries = open ? readHistory('promql') : [];
-  return (
-    <Popover
-      open={open}
-      onClose={close}
-      trigger={
-        <button
-          type="button"
-          class="btn"
-          onClick={() => setOpen(!open)}
-          title="Query history"
-          data-testid="history"
-        >
-          <Icon name="history" size={16} />
-        </button>
-      }
-    >
-      <div class="history-list" data-version={version}>
-        {entries.length === 0 && (
-          <div class="muted" style={{ padding: '8px 10px' }}>
-            Queries you run appear here.
-          </div>
-        )}
-        {entries.map((e) => (
-          <button
-            type="button"
-            key={e.query}
-            class="menu-item history-item"
-            onClick={() => {
-              props.onPick(e.query);
-              setOpen(false);
-            }}
-          >
-            <code>{e.query}</code>
-            <span class="when">{formatAgo(e.at)}</span>
-          </button>
-        ))}
-        {entries.length > 0 && (
-          <div style={{ padding: '6px 4px 2px', textAlign: 'right' }}>
-            <button
-              type="button"
-              class="btn small"
-              onClick={() => {
-                clearHistory('promql');
-                setVersion((v) => v + 1);
-              }}
-            >
-              Clear history
-            </button>
-          </div>
-        )}
-      </div>
-    </Popover>
   );
 }
 

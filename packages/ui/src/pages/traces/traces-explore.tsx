@@ -8,6 +8,7 @@ import type { CompletionSource } from '@codemirror/autocomplete';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ExploreTabs } from '../../components/explore-tabs.tsx';
 import { EmptyState, ErrorBox, Spinner } from '../../components/feedback.tsx';
+import { HistoryButton } from '../../components/history-button.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { QueryEditor, useEditorText } from '../../components/query-editor.tsx';
 import { RefreshPicker, TimeRangePicker, useTimeRangeParam } from '../../components/time-picker.tsx';
@@ -130,6 +131,7 @@ function TraceSearch(props: { refresh: number }) {
           autoFocus={!query}
           focusRef={focusEditor}
         />
+        <HistoryButton language="traceql" onPick={replace} />
         <button type="button" class="btn primary" onClick={run} data-testid="run-query">
           <Icon name="play" size={14} />
           Run

@@ -144,7 +144,7 @@ test('tail sampling keeps whole error traces, drops the rest, and span metrics s
       '  span_metrics:',
       '    flush_interval: 100ms',
       '  tail_sampling:',
-      '    decision_wait: 300ms',
+      '    decision_wait: 2s',
       '    policies:',
       '      - {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}',
       '',
@@ -154,11 +154,14 @@ test('tail sampling keeps whole error traces, drops the rest, and span metrics s
     const ok = request(100, { apiMs: 10 });
     const failing = request(101, { apiMs: 10, failed: true });
     // Each trace arrives in two requests, the error in the second one.
+    const firstSentAt = Date.now();
     await post(vigil, [ok[0], failing[0]]);
     await post(vigil, [ok[1], ok[2], failing[1], failing[2]]);
     const traceOf = async (spans: Span[]) =>
       (await fetch(`${vigil.url}/api/traces/${spans[0].traceId}`)).status;
-    assert.equal(await traceOf(failing), 404, 'nothing is stored before the decision');
+    const early = await traceOf(failing);
+    // Only meaningful while decision_wait cannot have passed (a slow machine may get here later).
+    if (Date.now() - firstSentAt < 2000) assert.equal(early, 404, 'nothing is stored before the decision');
     const deadline = Date.now() + 10_000;
     while ((await traceOf(failing)) !== 200) {
       assert.ok(Date.now() < deadline, 'the error trace was stored after decision_wait');

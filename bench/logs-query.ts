@@ -1,7 +1,9 @@
 /**
  * Log storage and LogQL benchmark, in process (no HTTP): writes a realistic mix of JSON and
  * plain lines into the DuckDB log store, compacts it as a running server would, and reports
- * bytes per line on disk and the latency of three queries:
+ * bytes per line on disk (beside the anchor: the same lines in Loki-style chunks, each stream's
+ * lines cut into 256 KiB blocks compressed with snappy, Loki 3's default chunk encoding, and
+ * with gzip) and the latency of three queries:
  *
  *   needle search    {env=~".+"} |= "<rare token>" over every line (limit 100)
  *   json filter      {service="svc-1"} | json | status >= 500 over 1h (limit 1000)
@@ -13,7 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
+import snappy from 'snappy';
 import { LogQLEngine } from '../packages/server/src/logql/engine.ts';
 import { labelsFromRecord } from '../packages/server/src/model/labels.ts';
 import type { LogRecord } from '../packages/server/src/model/log.ts';
@@ -45,12 +49,49 @@ try {
   const labels = w.streams.map((s) => labelsFromRecord(s));
   const needleAt = Math.floor(total * 0.37);
   let rawBytes = 0;
+  // The anchor: Loki cuts each stream's entries into blocks of ~256 KiB and compresses each
+  // block; an entry in a block is its timestamp (varint), its length (uvarint) and the line.
+  const BLOCK = 256 * 1024;
+  const blocks = w.streams.map(() => ({ parts: [] as Buffer[], bytes: 0 }));
+  const anchor = { snappy: 0, gzip: 0 };
+  const closeBlock = (b: { parts: Buffer[]; bytes: number }) => {
+    if (b.parts.length === 0) return;
+    const data = Buffer.concat(b.parts);
+    anchor.snappy += snappy.compressSync(data).length;
+    anchor.gzip += gzipSync(data).length;
+    b.parts = [];
+    b.bytes = 0;
+  };
+  const entry = (tsNs: bigint, line: string): Buffer => {
+    const text = Buffer.from(line);
+    const head: number[] = [];
+    for (let v = tsNs << 1n; ; v >>= 7n) {
+      if (v < 128n) {
+        head.push(Number(v));
+        break;
+      }
+      head.push(Number(v & 127n) | 128);
+    }
+    for (let v = text.length; ; v >>>= 7) {
+      if (v < 128) {
+        head.push(v);
+        break;
+      }
+      head.push((v & 127) | 128);
+    }
+    return Buffer.concat([Buffer.from(head), text]);
+  };
   let batch: LogRecord[] = [];
   let i = 0;
   const t0 = performance.now();
   for (const l of w.lines(total, startNs, spacing)) {
     const line = i === needleAt ? `${l.line} needle=zq7xk3` : l.line;
     rawBytes += Buffer.byteLength(line);
+    const block = blocks[l.stream];
+    const e = entry(l.tsNs, line);
+    block.parts.push(e);
+    block.bytes += e.length;
+    if (block.bytes >= BLOCK) closeBlock(block);
     batch.push({
       timestampNs: l.tsNs,
       observedTimestampNs: 0n,
@@ -69,6 +110,7 @@ try {
     }
   }
   if (batch.length > 0) await store.append(batch);
+  for (const b of blocks) closeBlock(b);
   const writeSeconds = (performance.now() - t0) / 1000;
   await store.checkpoint();
   const beforeCompaction = await store.refreshSize();
@@ -90,6 +132,11 @@ try {
   console.log(
     `on disk after compaction: ${(bytes / 1e6).toFixed(1)} MB (${(bytes / total).toFixed(1)} B/line, ${(rawBytes / bytes).toFixed(1)}x), compaction ${compactSeconds.toFixed(1)}s`,
   );
+  for (const [name, b] of Object.entries(anchor)) {
+    console.log(
+      `anchor, Loki-style 256 KiB blocks per stream, ${name}: ${(b / 1e6).toFixed(1)} MB (${(b / total).toFixed(1)} B/line, ${(rawBytes / b).toFixed(1)}x); Vigil after compaction / anchor = ${(bytes / b).toFixed(2)}`,
+    );
+  }
 
   const engine = new LogQLEngine(store, { limits: { timeoutMs: 600_000 } });
   const time = async (

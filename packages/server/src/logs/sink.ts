@@ -90,15 +90,28 @@ export function createLogSink(options: LogSinkOptions): ValidatingLogSink {
         else rejections.set(reason, { count: 1, example });
       };
       const ok: LogRecord[] = [];
+      const okKeys: string[] = [];
       const newStreams = new Set<string>();
+      // Records of one stream come in runs (each pushed stream, each OTLP resource): check a
+      // run's labels and its stream limit once.
+      let runLabels: Labels | undefined;
+      let runKey = '';
+      let runAdmitted = false;
       for (let r of records) {
-        const key = checkedLabels.get(r.labels) ?? checkLabels(r.labels, limits);
+        let key: string;
+        if (r.labels === runLabels) key = runKey;
+        else {
+          key = checkedLabels.get(r.labels) ?? checkLabels(r.labels, limits);
+          if (!key.startsWith('!')) checkedLabels.set(r.labels, key);
+          runLabels = r.labels;
+          runKey = key;
+          runAdmitted = false;
+        }
         if (key.startsWith('!')) {
           const [reason, message] = key.slice(1).split('\u0000') as [LogRejectReason, string];
           reject(reason, message);
           continue;
         }
-        checkedLabels.set(r.labels, key);
         const bytes = Buffer.byteLength(r.body);
         if (bytes > limits.max_line_size) {
           if (!limits.max_line_size_truncate) {
@@ -125,7 +138,7 @@ export function createLogSink(options: LogSinkOptions): ValidatingLogSink {
           );
           continue;
         }
-        if (!lastSeen.has(key) && !newStreams.has(key)) {
+        if (!runAdmitted && !lastSeen.has(key) && !newStreams.has(key)) {
           if (limits.max_active_streams > 0 && lastSeen.size + newStreams.size >= limits.max_active_streams) {
             reject(
               'stream_limit',
@@ -135,15 +148,15 @@ export function createLogSink(options: LogSinkOptions): ValidatingLogSink {
           }
           newStreams.add(key);
         }
+        runAdmitted = true;
         ok.push(r);
+        if (okKeys.length === 0 || okKeys[okKeys.length - 1] !== key) okKeys.push(key);
       }
       if (ok.length > 0) {
         await options.store.append(ok);
         let total = 0;
-        for (const r of ok) {
-          lastSeen.set(checkedLabels.get(r.labels) ?? labelsKey(r.labels), now);
-          total += r.body.length;
-        }
+        for (const key of okKeys) lastSeen.set(key, now);
+        for (const r of ok) total += r.body.length;
         stored.inc(ok.length);
         storedBytes.inc(total);
         options.onStored?.(ok);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { TLSSocket } from 'node:tls';
 import { gzipSync } from 'node:zlib';
@@ -195,6 +197,22 @@ test('HTTPS targets that stall in the handshake or in an HTTP/2 response fail at
   // The stalled HTTP/2 server got as far as the TLS handshake: the probe says so.
   const r = await probe(module, `https://localhost:${stalled.port}/`, 0.5);
   assert.ok(r.registry.value('probe_http_duration_seconds', { phase: 'tls' })! > 0);
+});
+
+test('CA files are read on every probe: a broken file fails the probe, a fixed one works again', async () => {
+  const s = await startHttpServer((_req, res) => res.end('ok'), cert);
+  servers.push(s);
+  const caFile = join(dir.path, 'rotating-ca.pem');
+  const module = { prober: 'http', http: { tls_config: { ca_file: caFile } } };
+  const target = `https://localhost:${s.port}/`;
+  writeFileSync(caFile, cert.cert);
+  assert.equal((await probe(module, target)).success, true);
+  writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+  const broken = await probe(module, target);
+  assert.equal(broken.success, false);
+  assert.match(broken.log.errors(), /self-signed certificate/, 'nothing trusted: the server is not verified');
+  writeFileSync(caFile, cert.cert);
+  assert.equal((await probe(module, target)).success, true);
 });
 
 test('HTTP/2: headers, method, body and Host reach the target as HTTP/2 fields', async () => {

@@ -6,7 +6,14 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { type ConnectionOptions, checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
+import {
+  type ConnectionOptions,
+  checkServerIdentity,
+  createSecureContext,
+  type PeerCertificate,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import type { ProbeTlsConfig } from '../config/probes.ts';
 import { resolvePath } from './context.ts';
 import type { ProbeRegistry } from './registry.ts';
@@ -39,16 +46,54 @@ export async function tlsOptions(
   };
   const name = serverName.startsWith('[') && serverName.endsWith(']') ? serverName.slice(1, -1) : serverName;
   const opts: ConnectionOptions = {
-    ca: await read('ca_file', cfg.ca_file, cfg.ca),
-    cert: await read('cert_file', cfg.cert_file, cfg.cert),
-    key: await read('key_file', cfg.key_file, cfg.key),
+    secureContext: secureContext({
+      ca: await read('ca_file', cfg.ca_file, cfg.ca),
+      cert: await read('cert_file', cfg.cert_file, cfg.cert),
+      key: await read('key_file', cfg.key_file, cfg.key),
+      minVersion: VERSIONS[cfg.min_version ?? 'TLS12'],
+      maxVersion: cfg.max_version ? VERSIONS[cfg.max_version] : undefined,
+    }),
     rejectUnauthorized: !cfg.insecure_skip_verify,
-    minVersion: VERSIONS[cfg.min_version ?? 'TLS12'],
-    maxVersion: cfg.max_version ? VERSIONS[cfg.max_version] : undefined,
     servername: name && !isIP(name) ? name : undefined,
     checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert),
   };
   return opts;
+}
+
+/** What a secure context is made of: the files' contents (read on every probe) and the versions. */
+interface ContextSettings {
+  readonly ca: string | undefined;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+  readonly minVersion: (typeof VERSIONS)[keyof typeof VERSIONS];
+  readonly maxVersion: (typeof VERSIONS)[keyof typeof VERSIONS] | undefined;
+}
+
+/** Secure contexts by their settings, newest last; at most MAX_CONTEXTS. */
+const contexts = new Map<string, SecureContext>();
+const MAX_CONTEXTS = 64;
+
+/**
+ * A secure context for these settings, made once and reused: building one (parsing the CA, or
+ * loading the system roots) costs 1-2 ms, as much as the rest of an HTTPS probe. Keyed by the
+ * files' contents, so a rotated certificate is picked up by the next probe. Contexts hold no
+ * client sessions, so every probe still makes a full handshake, as the exporter's do.
+ */
+function secureContext(settings: ContextSettings): SecureContext {
+  const key = JSON.stringify(settings);
+  let ctx = contexts.get(key);
+  if (ctx) {
+    contexts.delete(key);
+  } else {
+    try {
+      ctx = createSecureContext(settings);
+    } catch (err) {
+      throw new TlsConfigError(`tls_config: unusable certificate or key: ${(err as Error).message}`);
+    }
+    if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as string);
+  }
+  contexts.set(key, ctx);
+  return ctx;
 }
 
 /** Go's zero time.Time as Unix seconds: what the exporter reports for a chain it did not verify. */

@@ -130,9 +130,30 @@ export class Alertmanager {
       for (const s of ['active', 'pending', 'expired'] as const)
         silencesGauge.labels(s).set(this.silences.count(s));
     });
-    this.rateLimiter = new RateLimiter([], clock, (receiver, err) =>
-      logger.error({ receiver, err: err.message }, 'sending the rate-limit digest failed'),
+    const heldTotal = self.counter(
+      'vigil_alerting_notifications_held_total',
+      'Notifications (group flushes) held back by a receiver rate limit for a digest.',
+      ['receiver'],
     );
+    const digestsTotal = self.counter(
+      'vigil_alerting_digests_total',
+      'Rate-limit digests sent (each to every integration of the receiver).',
+      ['receiver'],
+    );
+    this.rateLimiter = new RateLimiter(
+      [],
+      clock,
+      (receiver, err) => logger.error({ receiver, err: err.message }, 'sending the rate-limit digest failed'),
+      {
+        held: (receiver) => heldTotal.labels(receiver).inc(),
+        digest: (receiver) => digestsTotal.labels(receiver).inc(),
+      },
+    );
+    const flappingGauge = self.gauge(
+      'vigil_alerting_flapping_alerts',
+      'Alerts held in the flapping state by flap detection.',
+    );
+    flappingGauge.collect(() => flappingGauge.set(this.flapDetector?.flappingCount(clock.now()) ?? 0));
     this.fatigueFile = dataDir ? join(dataDir, 'fatigue.json') : undefined;
     this.loadFatigue();
     const nflogGauge = self.gauge('alertmanager_nflog_entries', 'Entries in the notification log.');

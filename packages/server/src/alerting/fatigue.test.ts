@@ -138,6 +138,7 @@ describe('flap detection, changes seen by separate notifications', () => {
     }
     await env.clock.advanceTo(T0 + 43 * M);
     assert.equal(env.receiver.requests.length, 5, 'no notifications while flapping');
+    assert.match(env.am.self.render(), /^vigil_alerting_flapping_alerts 1$/m);
     const [listed] = await apiAlerts(env);
     assert.equal(listed.vigil?.flapping, true, 'resolved but flapping: listed, as it is held firing');
     const groups = (await (await fetch(`${env.am.url}/api/v2/alerts/groups`)).json()) as {
@@ -279,6 +280,8 @@ alerting:
     // Their next ticks, still inside the window, stay held.
     await env.clock.advanceTo(T0 + H + 30 * S - 1);
     assert.equal(to('/limited').length, 2);
+    // Held at 30s and at each 5m tick before 1h30s: 12 flushes × 2 groups.
+    assert.match(env.am.self.render(), /^vigil_alerting_notifications_held_total\{receiver="limited"\} 24$/m);
   });
 
   test('when the window has room, one digest carries every held group, and they are not notified again', async () => {
@@ -300,6 +303,7 @@ alerting:
     }
     const alerts = await apiAlerts(env);
     assert.ok(alerts.every((a) => (a.vigil?.rateLimitedBy ?? []).length === 0));
+    assert.match(env.am.self.render(), /^vigil_alerting_digests_total\{receiver="limited"\} 1$/m);
     // The digest recorded the groups as notified: nothing more until repeat_interval.
     await env.clock.advanceTo(T0 + 3 * H);
     assert.equal(to('/limited').length, 3);

@@ -86,6 +86,13 @@ export class FlapDetector {
     }
   }
 
+  /** How many alerts are flapping at `now`. */
+  flappingCount(now: number): number {
+    let n = 0;
+    for (const fp of this.history.keys()) if (this.status(fp, now).flapping) n++;
+    return n;
+  }
+
   get size(): number {
     return this.history.size;
   }

@@ -59,6 +59,11 @@ export class RateLimiter {
     private limits: readonly RateLimitConfig[],
     private readonly clock: Clock,
     private readonly onError: (receiver: string, err: Error) => void,
+    /** Self-metrics hooks: a flush held, a digest sent. */
+    private readonly events: {
+      readonly held?: (receiver: string) => void;
+      readonly digest?: (receiver: string) => void;
+    } = {},
   ) {}
 
   /** Applies new limits (on reload); usage and held notifications are kept. */
@@ -96,6 +101,7 @@ export class RateLimiter {
   hold(receiver: string, held: HeldNotification): void {
     const st = this.receiverState(receiver);
     st.held.set(held.groupKey, held);
+    this.events.held?.(receiver);
     this.schedule(receiver, st, held.heldAt);
   }
 
@@ -194,6 +200,7 @@ export class RateLimiter {
       this.onError(receiver, err as Error);
     }
     if (ok) {
+      this.events.digest?.(receiver);
       // Flushes held while the digest was on its way stay for the next one.
       for (const h of held) if (st.held.get(h.groupKey) === h) st.held.delete(h.groupKey);
     }

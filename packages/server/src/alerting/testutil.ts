@@ -121,6 +121,8 @@ export interface TestAlerting {
   /** Base URL of a real HTTP server with the Alertmanager API registered. */
   readonly url: string;
   readonly dataDir: string;
+  /** The module's self-metrics (what /metrics would show). */
+  readonly self: SelfMetrics;
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -135,12 +137,13 @@ export async function startTestAlerting(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-alerting-'));
   const config = parseConfig(configYaml, 'test-config.yml');
   const logger = pino({ level: process.env.VIGIL_TEST_LOG ?? 'silent' });
+  const self = new SelfMetrics();
   const module = await startAlerting({
     config,
     baseDir: options.baseDir ?? process.cwd(),
     dataDir,
     logger,
-    self: new SelfMetrics(),
+    self,
     now: Date.now,
     externalURL: 'http://vigil.test',
     clock: options.clock,
@@ -155,6 +158,7 @@ export async function startTestAlerting(
     module,
     url: `http://127.0.0.1:${port}`,
     dataDir,
+    self,
     async stop(stopOptions = {}) {
       await app.close();
       await module.stop();

@@ -72,8 +72,7 @@ export class ThreadCollector {
       if (m?.type === 'join') {
         this.members.add(m.thread);
         for (const watch of this.joinWatchers) watch(m.thread);
-      }
-      else if (m?.type === 'leave') this.members.delete(m.thread);
+      } else if (m?.type === 'leave') this.members.delete(m.thread);
       else if (m?.type === 'snapshot') {
         this.members.add(m.thread);
         this.pending.get(m.id)?.(m);

@@ -13,14 +13,13 @@ import type { SourceSnapshot } from './aggregate.ts';
 import type { FamilySnapshot } from './snapshot.ts';
 
 const CHANNEL = 'vigil:metrics:v1';
-/** How long a collection waits for queued joins before trusting its member list, in ms. */
-const COLLECT_GRACE_MS = 10;
 
 type Message =
   | { type: 'who' }
   | { type: 'join'; thread: number }
   | { type: 'leave'; thread: number }
   | { type: 'collect'; id: number }
+  | { type: 'barrier'; id: number }
   | { type: 'snapshot'; id: number; thread: number; families: FamilySnapshot[] };
 
 /** Makes this worker thread answer the main thread's collection requests with `snapshot()`. */
@@ -61,6 +60,8 @@ export class ThreadCollector {
   /** Collections in progress, told about threads that join while they wait. */
   private readonly joinWatchers = new Set<(thread: number) => void>();
   private readonly pending = new Map<number, (m: { thread: number; families: FamilySnapshot[] }) => void>();
+  /** Collections waiting for their barrier message to come through the channel. */
+  private readonly barriers = new Map<number, () => void>();
   /** Settles shortly after creation, once running threads have had time to answer "who". */
   private readonly settled: Promise<void>;
 
@@ -76,7 +77,7 @@ export class ThreadCollector {
       else if (m?.type === 'snapshot') {
         this.members.add(m.thread);
         this.pending.get(m.id)?.(m);
-      }
+      } else if (m?.type === 'barrier') this.barriers.get(m.id)?.();
     };
     this.channel.postMessage({ type: 'who' } satisfies Message);
   }
@@ -92,7 +93,10 @@ export class ThreadCollector {
    * A thread's "join" travels on this channel while the app's own signals (a parentPort message
    * saying "ready") travel on another, so a join may still be queued when collect() is called.
    * Joins that arrive while collecting are therefore awaited too, and the round is not declared
-   * complete until a short grace period has let already-queued messages be delivered.
+   * complete before a barrier has come through: a message posted now from a second, short-lived
+   * channel, which reaches this channel's queue after every message already in it (one queue,
+   * first in first out), so every join sent before this call has been seen by then. A timer
+   * would not do: on a loaded machine it can expire before queued messages are delivered.
    */
   async collect(timeoutMs: number): Promise<SourceSnapshot[]> {
     await this.settled;
@@ -101,14 +105,15 @@ export class ThreadCollector {
     const answered = new Set<number>();
     const got: SourceSnapshot[] = [];
     await new Promise<void>((resolve) => {
-      let graceOver = false;
+      let barrierSeen = false;
       const finish = () => {
         clearTimeout(timer);
         this.joinWatchers.delete(onJoin);
+        this.barriers.delete(id);
         resolve();
       };
       const maybeDone = () => {
-        if (graceOver && expected.size === 0) finish();
+        if (barrierSeen && expected.size === 0) finish();
       };
       const timer = setTimeout(() => {
         // Whoever did not answer has most likely exited.
@@ -126,11 +131,16 @@ export class ThreadCollector {
         got.push({ id: `thread-${m.thread}`, families: m.families });
         maybeDone();
       });
-      this.channel.postMessage({ type: 'collect', id } satisfies Message);
-      setTimeout(() => {
-        graceOver = true;
+      this.barriers.set(id, () => {
+        barrierSeen = true;
         maybeDone();
-      }, COLLECT_GRACE_MS);
+      });
+      this.channel.postMessage({ type: 'collect', id } satisfies Message);
+      // Posting delivers into every other channel's queue at once; the sender is closed at once
+      // so that it never receives (and deserializes) anything itself.
+      const sender = new BroadcastChannel(CHANNEL);
+      sender.postMessage({ type: 'barrier', id } satisfies Message);
+      sender.close();
     });
     this.pending.delete(id);
     return got;

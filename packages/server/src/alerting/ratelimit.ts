@@ -54,6 +54,8 @@ export class RateLimiter {
   private readonly state = new Map<string, ReceiverState>();
   private sender: DigestSender | undefined;
   private stopped = false;
+  /** Alert fingerprint → receivers holding it; rebuilt after the held flushes change. */
+  private heldIndex: Map<string, string[]> | undefined;
 
   constructor(
     private limits: readonly RateLimitConfig[],
@@ -101,13 +103,14 @@ export class RateLimiter {
   hold(receiver: string, held: HeldNotification): void {
     const st = this.receiverState(receiver);
     st.held.set(held.groupKey, held);
+    this.heldIndex = undefined;
     this.events.held?.(receiver);
     this.schedule(receiver, st, held.heldAt);
   }
 
   /** The group notified on its own: it no longer needs the digest. */
   release(receiver: string, groupKey: string): void {
-    this.state.get(receiver)?.held.delete(groupKey);
+    if (this.state.get(receiver)?.held.delete(groupKey)) this.heldIndex = undefined;
   }
 
   status(receiver: string, now: number): RateLimitStatus | undefined {
@@ -127,16 +130,24 @@ export class RateLimiter {
 
   /** The receivers holding a notification that contains the alert, and when their digest is due. */
   heldAlert(fp: string): { receiver: string; digestAt: number | undefined }[] {
-    const out: { receiver: string; digestAt: number | undefined }[] = [];
-    for (const [receiver, st] of this.state) {
-      for (const h of st.held.values()) {
-        if (h.alerts.some((a) => a.fingerprint === fp)) {
-          out.push({ receiver, digestAt: st.digestAt });
-          break;
+    if (!this.heldIndex) {
+      // Built once per change, so listing every alert through the API stays linear.
+      const index = new Map<string, string[]>();
+      for (const [receiver, st] of [...this.state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        for (const h of st.held.values()) {
+          for (const a of h.alerts) {
+            const list = index.get(a.fingerprint);
+            if (!list) index.set(a.fingerprint, [receiver]);
+            else if (list.at(-1) !== receiver) list.push(receiver);
+          }
         }
       }
+      this.heldIndex = index;
     }
-    return out.sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0));
+    return (this.heldIndex.get(fp) ?? []).map((receiver) => ({
+      receiver,
+      digestAt: this.state.get(receiver)?.digestAt,
+    }));
   }
 
   /** Notifications sent per receiver (times), for saving across a restart. */
@@ -203,6 +214,7 @@ export class RateLimiter {
       this.events.digest?.(receiver);
       // Flushes held while the digest was on its way stay for the next one.
       for (const h of held) if (st.held.get(h.groupKey) === h) st.held.delete(h.groupKey);
+      this.heldIndex = undefined;
     }
     if (st.held.size > 0) this.schedule(receiver, st, this.clock.now());
   }

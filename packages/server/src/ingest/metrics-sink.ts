@@ -4,6 +4,7 @@ import { formatLabels, isValidUtf8Name, type Labels, METRIC_NAME } from '../mode
 import type { SeriesSamples } from '../model/sample.ts';
 import type { SelfMetrics } from '../self/metrics.ts';
 import type {
+  AppendOptions,
   AppendResult,
   MetricMetadata,
   MetricsStorage,
@@ -28,7 +29,12 @@ export type IngestProtocol =
  * Handlers turn the result into their protocol's response.
  */
 export interface MetricsSink {
-  append(protocol: IngestProtocol, batch: readonly SeriesSamples[]): Promise<AppendResult>;
+  /** `options` as MetricsStorage.append: `{ durable: false }` only for data Vigil computes itself. */
+  append(
+    protocol: IngestProtocol,
+    batch: readonly SeriesSamples[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
   /** Exemplars of series (trace ids attached to observations); validated like samples' labels. */
   appendExemplars(protocol: IngestProtocol, batch: readonly SeriesExemplars[]): Promise<AppendResult>;
   metadata(entries: readonly MetricMetadata[]): void;
@@ -65,10 +71,12 @@ export function createMetricsSink(
   const validLabels = new WeakSet<Labels>();
 
   return {
-    async append(protocol, batch) {
+    async append(protocol, batch, options) {
       const { valid, rejections } = validate(batch, limits, validLabels);
       const result =
-        valid.length > 0 ? await storage.append(valid) : { accepted: 0, seriesAdded: 0, rejected: [] };
+        valid.length > 0
+          ? await storage.append(valid, options)
+          : { accepted: 0, seriesAdded: 0, rejected: [] };
       accepted.labels(protocol).inc(result.accepted);
       const all = mergeRejections([...rejections, ...result.rejected]);
       for (const r of all) rejected.labels(protocol, r.reason).inc(r.count);

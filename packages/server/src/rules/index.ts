@@ -73,7 +73,9 @@ export async function startRules(deps: RulesDeps): Promise<RulesModule> {
   const groupDeps = (config: VigilConfig): GroupDeps => ({
     query,
     templateQuery: async (q, t) => (await query(q, t)).map((s) => ({ labels: s.labels, value: s.value })),
-    append: (batch) => deps.sink.append('rules', batch),
+    // Rule results are recomputable: a group must not wait for the disk between its rules
+    // (Prometheus does not fsync rule results either). They are still written to the WAL.
+    append: (batch) => deps.sink.append('rules', batch, { durable: false }),
     queryable: deps.queryable,
     notify: deps.notify,
     clock,

@@ -94,6 +94,18 @@ export interface CardinalityStats {
   readonly seriesCountByLabelValuePair: readonly { name: string; value: number }[];
 }
 
+/** How an append is acknowledged. */
+export interface AppendOptions {
+  /**
+   * false: resolve once the samples are visible to queries, without waiting for the WAL fsync.
+   * For data Vigil computes itself and can compute again (recording rules, ALERTS), where a
+   * rule group evaluating rule after rule must not wait for the disk between rules; Prometheus
+   * gives rule results the same guarantee (written to the WAL, not fsynced per commit). Samples
+   * from clients are always appended durably. Default true.
+   */
+  readonly durable?: boolean;
+}
+
 /**
  * Metrics storage, Prometheus's data model: a series is a sorted label set including `__name__`;
  * samples are float64 at millisecond timestamps; the staleness marker (STALE_NAN) is a sample
@@ -110,8 +122,10 @@ export interface MetricsStorage {
    *
    * The promise resolves only when every accepted sample is durable: after `kill -9` and a
    * restart, it is returned by select. The caller may reuse the batch's arrays once it resolves.
+   * With `{ durable: false }` it resolves as soon as the samples are visible to select; they are
+   * still written to the WAL in order, but without waiting for the fsync (see AppendOptions).
    */
-  append(batch: readonly SeriesSamples[]): Promise<AppendResult>;
+  append(batch: readonly SeriesSamples[], options?: AppendOptions): Promise<AppendResult>;
 
   /**
    * Stores exemplars for series (created if new, like append). Exemplars live in a bounded

@@ -289,3 +289,33 @@ test('chunks of an interrupted persist (past the sealed time) are dropped on ope
     dir.remove();
   }
 });
+
+test('a non-durable append is visible at once and is kept like any other', async () => {
+  const dir = tempDir();
+  const storage = await DuckDBMetricsStorage.open(duckOptions(dir.path, { now: () => 10 * HOUR }));
+  try {
+    for (const batch of workload('computed', 5, HOUR, 15_000, 20)) {
+      const pending = storage.append(batch, { durable: false });
+      // Visible to a query started before the append's promise settles, as a rule group needs.
+      const [s] = await storage.select([...byName('computed'), newMatcher('=', 'i', '2')], {
+        minT: 0,
+        maxT: 10 * HOUR,
+      });
+      assert.equal(s.values[s.values.length - 1], batch[2].values[0]);
+      assert.equal((await pending).accepted, 5);
+    }
+  } finally {
+    await storage.close();
+  }
+  const reopened = await DuckDBMetricsStorage.open(duckOptions(dir.path, { now: () => 10 * HOUR }));
+  try {
+    const got = await reopened.select(byName('computed'), { minT: 0, maxT: 10 * HOUR });
+    assert.deepEqual(
+      got.map((s) => s.timestamps.length),
+      [20, 20, 20, 20, 20],
+    );
+  } finally {
+    await reopened.close();
+    dir.remove();
+  }
+});

@@ -19,6 +19,7 @@ import { addExemplars, ExemplarStore, exemplarsOf } from '../exemplars.ts';
 import { AppendOutcome, Head, type HeadChunk, type MemSeries } from '../head/head.ts';
 import { PostingsIndex } from '../index/postings.ts';
 import type {
+  AppendOptions,
   AppendResult,
   CardinalityStats,
   LabelQuery,
@@ -308,7 +309,7 @@ export class DuckDBMetricsStorage implements MetricsStorage {
     return created;
   }
 
-  async append(batch: readonly SeriesSamples[]): Promise<AppendResult> {
+  async append(batch: readonly SeriesSamples[], options?: AppendOptions): Promise<AppendResult> {
     if (this.closed) throw new Error('metrics storage is closed');
     const outcome = new AppendOutcome();
     const maxValid = this.now() + this.options.maxFutureSkew;
@@ -326,7 +327,17 @@ export class DuckDBMetricsStorage implements MetricsStorage {
     const records: Buffer[] = [];
     if (outcome.newSeries.length > 0) records.push(encodeSeries(outcome.newSeries));
     if (outcome.ids.length > 0) records.push(encodeSamples(outcome.ids, outcome.ts, outcome.vs));
-    await this.wal.append(records);
+    const written = this.wal.append(records);
+    if (options?.durable === false) {
+      written.catch((err) =>
+        this.options.logger.error(
+          { err: (err as Error).message },
+          'writing computed samples (rule results) to the WAL failed; they are in memory but would be lost on a crash',
+        ),
+      );
+    } else {
+      await written;
+    }
     this.maybePersist();
     return {
       accepted: outcome.accepted,

@@ -243,7 +243,7 @@ try {
   }
   // Both load at once, so the data is still fresh for both when the measurement starts.
   const loadTimes = await Promise.all(systems.map(load));
-  systems.forEach((s, i) => console.error(`${s.name}: loaded in ${loadTimes[i].toFixed(1)}s`));
+  for (const [i, s] of systems.entries()) console.error(`${s.name}: loaded in ${loadTimes[i].toFixed(1)}s`);
   const freshUntil = end + 300_000 - (2 * INTERVAL + 2_000 + windowIntervals * INTERVAL + 10_000);
   if (Date.now() > freshUntil)
     throw new Error(

@@ -94,7 +94,7 @@ export interface LogsOptions {
   otlp?: boolean;
   /** Full OTLP/HTTP logs URL (default: the endpoint + /v1/logs). */
   endpoint?: string;
-  /** Where lines are written (default stdout). */
+  /** Where lines are written (default stdout, written asynchronously in batches). */
   destination?: DestinationStream;
   /** More pino options. */
   pino?: LoggerOptions;

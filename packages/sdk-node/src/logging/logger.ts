@@ -158,7 +158,10 @@ function flushStream(stream: unknown): Promise<void> {
 
 /** Creates the logger. */
 export function createLogging(setup: LoggingSetup): Logging {
-  const destination = setup.destination ?? pino.destination({ dest: 1, sync: true });
+  // Asynchronous stdout: lines are written in batches off the request path instead of one
+  // write(2) per line. pino flushes what is buffered when the process exits, and shutdown()
+  // flushes it too.
+  const destination = setup.destination ?? pino.destination({ dest: 1, sync: false });
   let transport: (DestinationStream & NodeJS.EventEmitter) | undefined;
   if (setup.otlp) {
     transport = pino.transport({

@@ -656,37 +656,49 @@ export class DuckDBSpanStore implements SpanStore {
         request.minSpanDurationNs,
       );
       if (ranges.length === 0) continue;
-      const wanted = new Set<number>();
-      for (const r of ranges) for (let p = r.first; p <= r.last; p++) wanted.add(p);
-      const pages = await this.tables.blockPages(block.row.id, [...wanted]);
-      const byTrace = new Map<string, Span[]>();
-      for (const p of pages) {
-        const raw = await inflateAsync(p.data);
-        readPage(raw, (ps) => {
-          const span = this.pageSpanOf(ps);
-          let list = byTrace.get(span.traceId);
-          if (!list) {
-            list = [];
-            byTrace.set(span.traceId, list);
-          }
-          list.push(span);
-        });
+      for (const batch of pageBatches(ranges)) {
+        if (request.signal?.aborted || this.closed) return;
+        const parts = await this.readScanBatch(block.row.id, batch, request, services);
+        if (parts.length > 0) yield parts;
       }
-      const parts: TracePart[] = [];
-      for (const [traceId, spans] of byTrace) {
-        let min = spans[0].startTimeUnixNano;
-        let max = spans[0].endTimeUnixNano;
-        for (const s of spans) {
-          if (s.startTimeUnixNano < min) min = s.startTimeUnixNano;
-          if (s.endTimeUnixNano > max) max = s.endTimeUnixNano;
-        }
-        if (!overlaps(min, max, request)) continue;
-        if (services && !spans.some((s) => services.has(serviceName(s.resource)))) continue;
-        parts.push({ traceId, spans });
-      }
-      parts.sort((a, b) => compareNewest(a, b));
-      if (parts.length > 0) yield parts;
     }
+  }
+
+  /** The traces on some pages of a block that overlap the request and have a wanted service. */
+  private async readScanBatch(
+    blockId: number,
+    pageNumbers: number[],
+    request: TraceScanRequest,
+    services: ReadonlySet<string> | undefined,
+  ): Promise<TracePart[]> {
+    const pages = await this.tables.blockPages(blockId, pageNumbers);
+    const byTrace = new Map<string, Span[]>();
+    for (const p of pages) {
+      const raw = await inflateAsync(p.data);
+      readPage(raw, (ps) => {
+        const span = this.pageSpanOf(ps);
+        let list = byTrace.get(span.traceId);
+        if (!list) {
+          list = [];
+          byTrace.set(span.traceId, list);
+        }
+        list.push(span);
+      });
+    }
+    const parts: TracePart[] = [];
+    for (const [traceId, spans] of byTrace) {
+      let min = spans[0].startTimeUnixNano;
+      let max = spans[0].endTimeUnixNano;
+      for (const s of spans) {
+        if (s.startTimeUnixNano < min) min = s.startTimeUnixNano;
+        if (s.endTimeUnixNano > max) max = s.endTimeUnixNano;
+      }
+      if (!overlaps(min, max, request)) continue;
+      if (services && !spans.some((s) => services.has(serviceName(s.resource)))) continue;
+      parts.push({ traceId, spans });
+    }
+    parts.sort((a, b) => compareNewest(a, b));
+    return parts;
   }
 
   async tagNames(range: TimeRangeNs): Promise<ReadonlyMap<TagScope, readonly string[]>> {
@@ -905,4 +917,28 @@ class StoreMetrics {
     );
     bytes.collect(() => bytes.set(store.stats().bytes));
   }
+}
+
+/**
+ * Page numbers to read for a scan, in batches that never split a trace (a cut only falls where
+ * no wanted trace spans it). Batches start small, so a search that finds enough traces early
+ * stops after reading little, and double up to 256 pages, so a full scan makes few queries.
+ */
+export function pageBatches(ranges: readonly { first: number; last: number }[]): number[][] {
+  const sorted = [...ranges].sort((a, b) => a.first - b.first);
+  const out: number[][] = [];
+  let size = 8;
+  let current: number[] = [];
+  let maxLast = -1;
+  for (const r of sorted) {
+    if (current.length >= size && r.first > maxLast) {
+      out.push(current);
+      current = [];
+      size = Math.min(size * 2, 256);
+    }
+    for (let p = Math.max(r.first, maxLast + 1); p <= r.last; p++) current.push(p);
+    maxLast = Math.max(maxLast, r.last);
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }

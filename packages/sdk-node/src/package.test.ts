@@ -4,6 +4,7 @@
  * dual-package and two-copies cases, which must share one registry and one observer.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -122,4 +123,26 @@ test('dual package (import + require) and a second physical copy share one regis
   assert.match(text, /^shared_total\{by="cjs"\} 3$/m);
   assert.match(text, /^shared_total\{by="copy"\} 4$/m);
   assert.equal(text.match(/^# TYPE shared_total counter$/gm)?.length, 1);
+});
+
+test('log lines buffered by the asynchronous stdout are written when the app crashes', async () => {
+  const child = spawn(process.execPath, [join(apps, 'crash-app.mjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d;
+  });
+  // 'close' comes after the stdio streams have ended, so everything written has been read.
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 1, err);
+  assert.match(err, /crash on purpose/);
+  const lines = out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; i?: number });
+  assert.equal(lines.filter((l) => l.msg === 'before the crash').length, 500);
+  assert.equal(lines.at(-1)?.msg, 'about to throw');
 });

@@ -45,6 +45,24 @@ class Reader {
     throw new LokiPushDecodeError('varint is longer than 10 bytes');
   }
 
+  /**
+   * A varint of at most 7 bytes (below 2^49, so exact) as a number, without the BigInt
+   * arithmetic of varint64; undefined, with nothing consumed, for a longer one.
+   */
+  shortVarint(): number | undefined {
+    const start = this.pos;
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 7 && this.pos < this.end; i++) {
+      const b = this.buf[this.pos++];
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 128;
+    }
+    this.pos = start;
+    return undefined;
+  }
+
   /** A varint as a signed 64-bit integer (two's complement), exactly. */
   varint64(): bigint {
     let result = 0n;
@@ -154,17 +172,22 @@ function decodeEntry(r: Reader): PushEntry {
 }
 
 function decodeTimestamp(r: Reader): bigint {
-  let seconds = 0n;
-  let nanos = 0n;
+  // Every timestamp passes here: present-day seconds and nanos take the number fast path;
+  // negative or huge values (10-byte varints) the exact BigInt one.
+  let seconds: number | bigint = 0;
+  let nanos: number | bigint = 0;
   while (!r.done) {
     const tag = r.varint();
     const field = tag >>> 3;
     const wire = tag & 7;
-    if (field === 1 && wire === 0) seconds = r.varint64();
-    else if (field === 2 && wire === 0) nanos = BigInt.asIntN(32, r.varint64());
-    else r.skip(wire);
+    if (field === 1 && wire === 0) seconds = r.shortVarint() ?? r.varint64();
+    else if (field === 2 && wire === 0) {
+      const n = r.shortVarint();
+      // int32: the low 32 bits, signed (ToInt32 is exact for integers below 2^53).
+      nanos = n !== undefined ? n | 0 : BigInt.asIntN(32, r.varint64());
+    } else r.skip(wire);
   }
-  return seconds * 1_000_000_000n + nanos;
+  return BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
 }
 
 function decodeLabelPair(r: Reader): Label {

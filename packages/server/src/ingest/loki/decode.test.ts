@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import fc from 'fast-check';
 import { labelsToRecord } from '../../model/labels.ts';
 import { decodePushJson } from './decode-json.ts';
@@ -120,4 +121,35 @@ test('label strings in Prometheus syntax', () => {
   assert.throws(() => parseLabelString('job="a"'), LokiPushDecodeError);
   assert.throws(() => parseLabelString('{job=a}'), LokiPushDecodeError);
   assert.throws(() => parseLabelString('{job="a" env="b"}'), LokiPushDecodeError);
+});
+
+test('protobuf timestamps: negative and out-of-range seconds and nanos decode exactly', () => {
+  // seconds and nanos as Go's encoder writes them, including the 10-byte varints of negative
+  // numbers and a nanos field wider than int32 (only its low 32 bits count, as in Go).
+  const entry = (seconds: bigint, nanos: bigint | number) => {
+    const ts = new BinaryWriter().tag(1, WireType.Varint).int64(seconds);
+    if (typeof nanos === 'number') ts.tag(2, WireType.Varint).int32(nanos);
+    else ts.tag(2, WireType.Varint).uint64(nanos);
+    return new BinaryWriter()
+      .tag(1, WireType.LengthDelimited)
+      .bytes(ts.finish())
+      .tag(2, WireType.LengthDelimited)
+      .string('x')
+      .finish();
+  };
+  const cases: [bigint, bigint | number, bigint][] = [
+    [1_700_000_000n, 123, 1_700_000_000_000_000_123n],
+    [-2n, 500_000_000, -1_500_000_000n],
+    [5n, -3, 4_999_999_997n],
+    [2n ** 60n, 0, 2n ** 60n * 1_000_000_000n],
+    [1n, 2n ** 32n + 7n, 1_000_000_007n],
+    [1n, 2n ** 31n, 1_000_000_000n - 2n ** 31n],
+  ];
+  for (const [seconds, nanos, want] of cases) {
+    let stream = new BinaryWriter().tag(1, WireType.LengthDelimited).string('{a="b"}');
+    stream = stream.tag(2, WireType.LengthDelimited).bytes(entry(seconds, nanos));
+    const body = new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(stream.finish()).finish();
+    const [decoded] = decodePushProto(Buffer.from(body));
+    assert.equal(decoded.entries[0].timestampNs, want, `seconds ${seconds}, nanos ${nanos}`);
+  }
 });

@@ -123,6 +123,32 @@ describe('promtool rule unit-test fixtures (upstream expectations)', () => {
     assert.equal(r.stdout, 'Checking features.yml\n  SUCCESS: 4 rules found\n\n');
   });
 
+  test('--junit writes one testsuite per file, a testcase per test group (failing.yml has two), a failure per mismatch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-junit-'));
+    try {
+      const out = join(dir, 'junit.xml');
+      const r = await run(process.execPath, [
+        BIN,
+        'test',
+        `--junit=${out}`,
+        'rules',
+        'failing.yml',
+        'long-period.yml',
+      ]);
+      assert.equal(r.code, 1);
+      const xml = readFileSync(out, 'utf8');
+      assert.match(
+        xml,
+        /^<testsuites><testsuite name="failing\.yml" tests="2" failures="4" errors="0" skipped="0" timestamp="[^"]+">/,
+      );
+      assert.equal(xml.match(/<failure>/g)?.length, 4);
+      assert.match(xml, /<testsuite name="long-period\.yml" tests="1" failures="0" errors="0" /);
+      assert.match(xml, /<\/testsuite><\/testsuites>$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("Vigil's own fixtures: one file passes, the other fails every check", async () => {
     const ok = await runTests([join(OWN, 'own-test.yml')]);
     assert.equal(ok.code, 0, ok.stderr);

@@ -243,6 +243,59 @@ test('compaction to Parquet answers every query as before, survives reopen, take
   }
 });
 
+test('a scan that is under way when its partition is compacted carries on from the file', async () => {
+  const dir = tempDir();
+  let now = 1_700_000_000_000;
+  const store = await DuckDBLogStore.open({
+    ...options(dir.path, 3_600_000),
+    compactAfterMs: 60_000,
+    now: () => now,
+  });
+  try {
+    const hour = 3_600_000_000_000n;
+    const t0 = ((BigInt(now) * 1_000_000n) / hour) * hour - 3n * hour;
+    const records = [];
+    for (let i = 0; i < 40_000; i++) {
+      records.push({
+        timestampNs: t0 + BigInt(i) * 50_000_000n,
+        observedTimestampNs: 0n,
+        severityNumber: 9,
+        severityText: '',
+        body: `line ${i}`,
+        labels: labelsFromRecord({ app: `a${i % 3}` }),
+        metadata: [],
+        traceId: '',
+        spanId: '',
+      });
+    }
+    await store.append(records);
+    let n = 0;
+    let batches = 0;
+    let prev = -1n;
+    for await (const batch of store.select({
+      matchers: [newMatcher('=~', 'app', '.+')],
+      startNs: t0,
+      endNs: t0 + hour,
+      direction: 'forward',
+    })) {
+      if (batches++ === 0) {
+        now += 60_000;
+        assert.equal(await store.compactDue(), 1);
+      }
+      for (const r of batch) {
+        assert.ok(r.timestampNs > prev);
+        prev = r.timestampNs;
+        n++;
+      }
+    }
+    assert.ok(batches > 1, 'the scan took several slices');
+    assert.equal(n, 40_000);
+  } finally {
+    await store.close();
+    dir.remove();
+  }
+});
+
 /** A fresh temporary directory (kept local so these tests do not load the whole server). */
 function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'vigil-logs-test-'));

@@ -4,6 +4,8 @@ import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBResultReader,
+  type DuckDBType,
+  type DuckDBValue,
   listValue,
   UHUGEINT,
 } from '@duckdb/node-api';
@@ -584,21 +586,39 @@ export class DuckDBLogStore implements LogStore {
     keep: Set<number> | undefined,
   ): Promise<LogRow[] | undefined> {
     const full = (query.body ?? 'full') === 'full';
-    const sql =
+    const sql = () =>
       `SELECT stream_id, ts, observed_ts, severity, severity_text, ${full ? 'line' : "''"}, ${this.lineBytes(p)}::DOUBLE, ` +
       `${query.withoutMetadata ? "''" : 'metadata'}, lpad(lower(hex(trace_id)), 32, '0'), lpad(lower(hex(span_id)), 16, '0') ` +
       `FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause}` +
       `${filterSql ? ` AND ${filterSql}` : ''} ORDER BY ts ${query.direction === 'forward' ? 'ASC' : 'DESC'}, stream_id`;
     const params: Record<string, bigint | ReturnType<typeof listValue>> = { from, to };
     if (idClause) params.ids = listValue(ids as number[]);
-    let reader: DuckDBResultReader;
-    try {
-      reader = await this.readers.run(sql, params);
-    } catch (err) {
-      if (!this.partitions.has(p.startNs)) return undefined;
-      throw err;
-    }
+    const reader = await this.readPartition(p, sql, params);
+    if (!reader) return undefined;
     return this.toRows(reader, keep);
+  }
+
+  /**
+   * Runs a query on one partition; undefined when retention deleted the partition meanwhile.
+   * The SQL is built at run time, and built again once if compaction swapped the partition's
+   * table or file while the query waited or ran.
+   */
+  private async readPartition(
+    p: Partition,
+    sql: () => string,
+    params: Record<string, DuckDBValue>,
+    types?: Record<string, DuckDBType | undefined>,
+  ): Promise<DuckDBResultReader | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const source = this.source(p);
+      try {
+        return await this.readers.run(sql(), params, types);
+      } catch (err) {
+        if (!this.partitions.has(p.startNs)) return undefined;
+        if (attempt === 0 && this.source(p) !== source) continue;
+        throw err;
+      }
+    }
   }
 
   private toRows(reader: DuckDBResultReader, keep: Set<number> | undefined): LogRow[] {
@@ -661,17 +681,14 @@ export class DuckDBLogStore implements LogStore {
         width: query.bucketNs,
       };
       if (idClause) params.ids = listValue(inPartition);
-      let reader: DuckDBResultReader;
-      try {
-        reader = await this.readers.run(
+      const reader = await this.readPartition(
+        p,
+        () =>
           `SELECT stream_id, ((ts - $origin - 1) // $width)::DOUBLE AS b, count(*)::DOUBLE, sum(${this.lineBytes(p)})::DOUBLE ` +
-            `FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause}${filterSql ? ` AND ${filterSql}` : ''} GROUP BY 1, 2`,
-          params,
-        );
-      } catch (err) {
-        if (!this.partitions.has(p.startNs)) continue;
-        throw err;
-      }
+          `FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause}${filterSql ? ` AND ${filterSql}` : ''} GROUP BY 1, 2`,
+        params,
+      );
+      if (!reader) continue;
       const [sid, b, n, bytes] = columns(reader, 4) as [number[], number[], number[], number[]];
       for (let i = 0; i < sid.length; i++) {
         if (!wanted.has(sid[i])) continue;
@@ -752,16 +769,13 @@ export class DuckDBLogStore implements LogStore {
         to: query.endNs,
       };
       if (idClause) params.ids = listValue(inPartition);
-      let reader: DuckDBResultReader;
-      try {
-        reader = await this.readers.run(
+      const reader = await this.readPartition(
+        p,
+        () =>
           `SELECT stream_id, count(*)::DOUBLE, sum(${this.lineBytes(p)})::DOUBLE FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause} GROUP BY stream_id`,
-          params,
-        );
-      } catch (err) {
-        if (!this.partitions.has(p.startNs)) continue;
-        throw err;
-      }
+        params,
+      );
+      if (!reader) continue;
       const [sid, n, b] = columns(reader, 3) as [number[], number[], number[]];
       for (let i = 0; i < sid.length; i++) {
         const t = totals.get(sid[i]) ?? { entries: 0, bytes: 0 };
@@ -784,19 +798,16 @@ export class DuckDBLogStore implements LogStore {
     const out: LogRow[] = [];
     for (const p of this.overlapping(startNs, endNs)) {
       if (out.length >= limit) break;
-      let reader: DuckDBResultReader;
-      try {
-        reader = await this.readers.run(
+      const reader = await this.readPartition(
+        p,
+        () =>
           `SELECT stream_id, ts, observed_ts, severity, severity_text, line, ${this.lineBytes(p)}::DOUBLE, metadata, ` +
-            `lpad(lower(hex(trace_id)), 32, '0'), lpad(lower(hex(span_id)), 16, '0') FROM ${this.source(p)} ` +
-            `WHERE trace_id = $trace AND ts >= $from AND ts < $to ORDER BY ts, stream_id LIMIT ${Math.max(0, limit - out.length)}`,
-          { trace: id, from: startNs, to: endNs },
-          { trace: UHUGEINT },
-        );
-      } catch (err) {
-        if (!this.partitions.has(p.startNs)) continue;
-        throw err;
-      }
+          `lpad(lower(hex(trace_id)), 32, '0'), lpad(lower(hex(span_id)), 16, '0') FROM ${this.source(p)} ` +
+          `WHERE trace_id = $trace AND ts >= $from AND ts < $to ORDER BY ts, stream_id LIMIT ${Math.max(0, limit - out.length)}`,
+        { trace: id, from: startNs, to: endNs },
+        { trace: UHUGEINT },
+      );
+      if (!reader) continue;
       out.push(...this.toRows(reader, undefined));
     }
     return out;

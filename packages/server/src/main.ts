@@ -272,12 +272,15 @@ export async function startVigil(options: VigilOptions): Promise<RunningVigil> {
       // Unchanged anomaly rules keep their models; unchanged probe targets keep running.
       await anomaly.reload(next);
       await probes.reload(next);
+      // Routes, receivers, inhibit rules and templates, as Alertmanager's own /-/reload; silences,
+      // the notification log and alert state stay.
+      await alerting.reload(next);
     } catch (err) {
       throw new ReloadError((err as Error).message);
     }
     logger.info(
       { config: options.configPath },
-      'configuration reloaded (scrape configs, rule files, SLOs, anomaly rules and probes; other sections apply on restart)',
+      'configuration reloaded (scrape configs, rule files, SLOs, anomaly rules, probes and alerting; other sections apply on restart)',
     );
   };
   registerLifecycle(app, reload);

@@ -94,3 +94,31 @@ test('SIGHUP and POST /-/reload apply a changed scrape config; an invalid one is
     dir.remove();
   }
 });
+
+test('POST /-/reload applies a changed alertmanager config; an invalid one is refused and the old one stays', async () => {
+  const dir = tempDir();
+  const config = (receiver: string) =>
+    `alertmanager:\n  route: {receiver: ${receiver}}\n  receivers:\n    - name: ${receiver}\n`;
+  const path = join(dir.path, 'vigil.yml');
+  writeFileSync(path, config('first-team'));
+  const vigil = await spawnVigil(join(dir.path, 'data'), undefined, ['--config', path]);
+  const receivers = async () =>
+    ((await (await fetch(`${vigil.url}/api/v2/receivers`)).json()) as { name: string }[]).map((r) => r.name);
+  try {
+    assert.deepEqual(await receivers(), ['first-team']);
+    writeFileSync(path, config('second-team'));
+    assert.equal((await fetch(`${vigil.url}/-/reload`, { method: 'POST' })).status, 200);
+    assert.deepEqual(await receivers(), ['second-team']);
+
+    // A route naming a receiver that does not exist: refused, the running config stays.
+    writeFileSync(path, 'alertmanager:\n  route: {receiver: nobody}\n  receivers:\n    - name: someone\n');
+    const res = await fetch(`${vigil.url}/-/reload`, { method: 'POST' });
+    assert.equal(res.status, 500);
+    assert.match(await res.text(), /nobody/);
+    assert.deepEqual(await receivers(), ['second-team']);
+  } finally {
+    vigil.child.kill('SIGTERM');
+    await vigil.exited;
+    dir.remove();
+  }
+});

@@ -7,7 +7,10 @@ import {
   type TimeIntervalInput,
 } from '../alerting/timeinterval.ts';
 import { relabelConfigSchema } from '../relabel/config.ts';
+import { type TlsConfig, tlsConfigSchema } from './tls.ts';
 import { durationMs } from './units.ts';
+
+export type { TlsConfig };
 
 /**
  * `alertmanager:` — an Alertmanager configuration (alertmanager.yml) inline, or
@@ -144,43 +147,6 @@ const UNSUPPORTED_HTTP_KEYS: Readonly<Record<string, string>> = {
   proxy_from_environment: 'sending notifications through a proxy is not supported by Vigil',
   proxy_connect_header: 'sending notifications through a proxy is not supported by Vigil',
 };
-
-const tlsConfigSchema = z
-  .object({
-    ca: z.string().optional(),
-    ca_file: z.string().optional(),
-    cert: z.string().optional(),
-    cert_file: z.string().optional(),
-    key: z.string().optional(),
-    key_file: z.string().optional(),
-    server_name: z.string().optional(),
-    insecure_skip_verify: z.boolean().default(false),
-    min_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
-    max_version: z.enum(['TLS10', 'TLS11', 'TLS12', 'TLS13']).optional(),
-  })
-  .strict()
-  .superRefine((t, ctx) => {
-    for (const [a, b] of [
-      ['ca', 'ca_file'],
-      ['cert', 'cert_file'],
-      ['key', 'key_file'],
-    ] as const) {
-      if (t[a] !== undefined && t[b] !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `at most one of ${a} and ${b} can be set` });
-      }
-    }
-    const hasCert = t.cert !== undefined || t.cert_file !== undefined;
-    const hasKey = t.key !== undefined || t.key_file !== undefined;
-    if (hasCert !== hasKey) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a client certificate needs both cert (or cert_file) and key (or key_file)',
-      });
-    }
-  });
-
-/** TLS settings for HTTPS requests and SMTP STARTTLS. */
-export type TlsConfig = z.infer<typeof tlsConfigSchema>;
 
 export const httpConfigSchema = z
   .object({

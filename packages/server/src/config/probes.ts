@@ -1,6 +1,7 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { isValidUtf8Name } from '../model/labels.ts';
+import { checkTlsConfig, tlsFields } from './tls.ts';
 import { byteSize, durationMs } from './units.ts';
 
 /**
@@ -37,40 +38,11 @@ const goRegexp = z.string().superRefine((re, ctx) => {
   }
 });
 
-const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
-
-/** prometheus/common's tls_config. */
+/** prometheus/common's tls_config; an empty server_name means "the target's host". */
 const tlsConfigSchema = z
-  .object({
-    ca: z.string().optional(),
-    ca_file: z.string().optional(),
-    cert: z.string().optional(),
-    cert_file: z.string().optional(),
-    key: z.string().optional(),
-    key_file: z.string().optional(),
-    server_name: z.string().default(''),
-    insecure_skip_verify: z.boolean().default(false),
-    min_version: z.enum(TLS_VERSIONS).optional(),
-    max_version: z.enum(TLS_VERSIONS).optional(),
-  })
+  .object({ ...tlsFields, server_name: z.string().default('') })
   .strict()
-  .superRefine((t, ctx) => {
-    for (const [a, b] of [
-      ['ca', 'ca_file'],
-      ['cert', 'cert_file'],
-      ['key', 'key_file'],
-    ] as const) {
-      if (t[a] !== undefined && t[b] !== undefined)
-        ctx.addIssue({ code: 'custom', message: `at most one of ${a} and ${b} can be set` });
-    }
-    const hasCert = t.cert !== undefined || t.cert_file !== undefined;
-    const hasKey = t.key !== undefined || t.key_file !== undefined;
-    if (hasCert !== hasKey)
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a client certificate needs both cert (or cert_file) and key (or key_file)',
-      });
-  });
+  .superRefine(checkTlsConfig);
 export type ProbeTlsConfig = z.infer<typeof tlsConfigSchema>;
 
 const ipProtocol = z

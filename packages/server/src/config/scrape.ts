@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isValidUtf8Name } from '../model/labels.ts';
 import { relabelConfigSchema } from '../relabel/config.ts';
 import { SCRAPE_PROTOCOLS } from '../textparse/media-type.ts';
+import { tlsConfigSchema } from './tls.ts';
 import { byteSize, durationMs } from './units.ts';
 
 /**
@@ -97,42 +98,6 @@ const authorizationSchema = z
     }
     if (a.credentials !== undefined && a.credentials_file !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'at most one of credentials and credentials_file can be set' });
-    }
-  });
-
-const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
-const tlsConfigSchema = z
-  .object({
-    ca: z.string().optional(),
-    ca_file: z.string().optional(),
-    cert: z.string().optional(),
-    cert_file: z.string().optional(),
-    key: z.string().optional(),
-    key_file: z.string().optional(),
-    server_name: z.string().optional(),
-    insecure_skip_verify: z.boolean().default(false),
-    min_version: z.enum(TLS_VERSIONS).optional(),
-    max_version: z.enum(TLS_VERSIONS).optional(),
-  })
-  .strict()
-  .superRefine((t, ctx) => {
-    const pairs: [keyof typeof t, keyof typeof t][] = [
-      ['ca', 'ca_file'],
-      ['cert', 'cert_file'],
-      ['key', 'key_file'],
-    ];
-    for (const [a, b] of pairs) {
-      if (t[a] !== undefined && t[b] !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `at most one of ${a} and ${b} can be set` });
-      }
-    }
-    const hasCert = t.cert !== undefined || t.cert_file !== undefined;
-    const hasKey = t.key !== undefined || t.key_file !== undefined;
-    if (hasCert !== hasKey) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a client certificate needs both cert (or cert_file) and key (or key_file)',
-      });
     }
   });
 

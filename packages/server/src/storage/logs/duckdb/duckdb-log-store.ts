@@ -677,14 +677,15 @@ export class DuckDBLogStore implements LogStore {
       const params: Record<string, bigint | ReturnType<typeof listValue>> = {
         from: query.startNs,
         to: query.endNs,
-        origin: query.originNs,
-        width: query.bucketNs,
       };
       if (idClause) params.ids = listValue(inPartition);
+      // Origin and width are inlined (they are bigints, not user text): as parameters in the
+      // grouping expression they made this query 5-8× slower (bench/logs-query.ts, rate).
+      const bucket = `((ts - ${BigInt(query.originNs)} - 1) // ${BigInt(query.bucketNs)})::DOUBLE`;
       const reader = await this.readPartition(
         p,
         () =>
-          `SELECT stream_id, ((ts - $origin - 1) // $width)::DOUBLE AS b, count(*)::DOUBLE, sum(${this.lineBytes(p)})::DOUBLE ` +
+          `SELECT stream_id, ${bucket} AS b, count(*)::DOUBLE, sum(${this.lineBytes(p)})::DOUBLE ` +
           `FROM ${this.source(p)} WHERE ts >= $from AND ts < $to${idClause}${filterSql ? ` AND ${filterSql}` : ''} GROUP BY 1, 2`,
         params,
       );

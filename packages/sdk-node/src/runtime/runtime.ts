@@ -3,14 +3,15 @@
  * event-loop lag (percentiles from perf_hooks' delay histogram) and utilisation, heap and RSS,
  * GC pauses by kind, active resources by type, CPU time, open file descriptors; optionally host
  * CPU, memory and disk. Values are read when metrics are collected, so they cost nothing between
- * scrapes; only the GC observer and the event-loop delay monitor run continuously (both in C++).
+ * scrapes; only the GC observer (in C++) and the event-loop delay sampler (one timer callback per
+ * resolution tick) run continuously.
  */
 import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import {
   constants,
+  createHistogram,
   type EventLoopUtilization,
-  monitorEventLoopDelay,
   PerformanceObserver,
   performance,
 } from 'node:perf_hooks';
@@ -50,8 +51,19 @@ function maxFds(): number | undefined {
 
 /** Starts the runtime metrics in `registry`. */
 export function startRuntimeMetrics(registry: Registry, options: RuntimeMetricsOptions = {}): RuntimeMetrics {
-  const delay = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? 10 });
-  delay.enable();
+  // Event-loop delay: a timer every `resolution` ms records the time since its previous tick, as
+  // perf_hooks' monitorEventLoopDelay does (idle ≈ the resolution). Not that monitor itself: its
+  // reset() also forgets when it last ticked, so a stall right after a collection (which resets
+  // the histogram) was never recorded at all.
+  const resolutionMs = options.eventLoopResolutionMs ?? 10;
+  const delay = createHistogram();
+  let lastTick = performance.now();
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    delay.record(Math.max(1, Math.round((now - lastTick) * 1e6)));
+    lastTick = now;
+  }, resolutionMs);
+  sampler.unref();
   let lastElu: EventLoopUtilization = performance.eventLoopUtilization();
 
   // With no sample since the last collection (scraped again within one resolution tick) the
@@ -223,7 +235,7 @@ export function startRuntimeMetrics(registry: Registry, options: RuntimeMetricsO
 
   return {
     stop() {
-      delay.disable();
+      clearInterval(sampler);
       gcObserver.disconnect();
     },
   };

@@ -118,7 +118,7 @@ describe('Prometheus read API: series, labels, label values, metadata, status', 
       { name: 'http_requests_total', value: 1 },
     ]);
     const flags = (await get('/api/v1/status/flags')).body.data as Record<string, string>;
-    assert.equal(flags['storage.tsdb.retention.time'], '2w1d');
+    assert.equal(flags['storage.tsdb.retention.time'], '15d');
     const runtime = (await get('/api/v1/status/runtimeinfo')).body.data as Record<string, unknown>;
     assert.equal(typeof runtime.startTime, 'string');
   });

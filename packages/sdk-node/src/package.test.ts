@@ -125,7 +125,7 @@ test('dual package (import + require) and a second physical copy share one regis
   assert.equal(text.match(/^# TYPE shared_total counter$/gm)?.length, 1);
 });
 
-test('log lines buffered by the asynchronous stdout are written when the app crashes', async () => {
+test('every log line, up to the last one before an uncaught exception, reaches stdout', async () => {
   const child = spawn(process.execPath, [join(apps, 'crash-app.mjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -1,4 +1,4 @@
-// Logs a few lines through @vigil/node's default (asynchronous) stdout, then crashes with an
+// Logs a few lines through @vigil/node's default stdout, then crashes with an
 // uncaught exception: every line must still reach stdout.
 import { observe } from '@vigil/node';
 

@@ -15,13 +15,13 @@
  * markdown table.
  */
 import { type ChildProcess, execSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
+import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -107,11 +107,6 @@ async function postAll(url: string, list: readonly object[] = alerts): Promise<n
     }),
   );
   return (performance.now() - started) / 1000;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Result {

@@ -7,14 +7,14 @@
  *
  * Requests are encoded before the clock starts, so the numbers are the server's.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ExportLogsServiceRequestSchema } from '../packages/server/src/gen/opentelemetry/proto/collector/logs/v1/logs_service_pb.ts';
 import { compressPushRequest } from '../packages/server/src/ingest/loki/testutil.ts';
-import { freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
+import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
 import { logWorkload } from './logs-workload.ts';
 
 const { values: args } = parseArgs({
@@ -127,13 +127,6 @@ async function send(url: string, bodies: readonly Uint8Array[], contentType: str
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (failed > 0) throw new Error(`${failed} requests failed`);
   return (performance.now() - started) / 1000;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (clock ticks at 100 Hz). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-logs-ingest-'));

@@ -11,8 +11,8 @@
  * median and p99 latency, failed probes (probe_success 0) and the system's CPU seconds. Vigil
  * runs as `vigil serve` (a child process), like the exporter.
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -22,7 +22,7 @@ import {
   startTcpServer,
   tempDir,
 } from '../packages/server/src/probes/testutil.ts';
-import { freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
+import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -114,13 +114,6 @@ async function startBlackbox(): Promise<System> {
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/-/healthy`);
   return { name: 'blackbox_exporter 0.23', url, child };
-}
-
-/** User + system CPU seconds of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
 }
 
 async function run(system: System, module: string, target: string): Promise<string> {

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
+import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
 import { ensureWorkloadFile, readWorkload } from './workload/remote-write-file.ts';
 
 const { values: args } = parseArgs({
@@ -180,13 +180,6 @@ async function load(system: System): Promise<number> {
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   if (rejected > 0) console.error(`${system.name}: ${rejected} requests refused as out of bounds`);
   return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-/** CPU seconds (user + system) the process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
 interface GroupStat {

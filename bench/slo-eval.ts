@@ -23,7 +23,7 @@ import snappy from 'snappy';
 import { parse, stringify } from 'yaml';
 import { slothSpecSchema } from '../packages/server/src/config/slo.ts';
 import { generateSpec } from '../packages/server/src/slo/generate.ts';
-import { freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
+import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -236,12 +236,6 @@ async function load(system: System, bodies: readonly Buffer[]): Promise<number> 
       throw new Error(`${system.name} rejected a write: ${res.status} ${text.slice(0, 300)}`);
   }
   return (performance.now() - t0) / 1000;
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface GroupStat {

@@ -11,11 +11,19 @@
  * restart, so nothing is served from the head.
  */
 import { execSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { duBytes, freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
+import {
+  cpuSeconds,
+  duBytes,
+  freePort,
+  startProcess,
+  stopProcess,
+  waitForHttp,
+  watchRss,
+} from './lib/processes.ts';
 import {
   makeTemplate,
   SPANS_PER_REQUEST,
@@ -78,12 +86,6 @@ async function start(): Promise<{ url: string; child: ReturnType<typeof startPro
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/-/ready`);
   return { url, child };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The server's mean WAL fsync time so far (s), from its self-metrics: how slow the disk was. */

@@ -89,3 +89,11 @@ export function duBytes(dir: string): number {
   }
   return total;
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux clock ticks, 100 Hz). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may contain spaces and parentheses: fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -21,7 +21,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
+import {
+  cpuSeconds,
+  freePort,
+  startProcess,
+  stopProcess,
+  vigilServeArgs,
+  waitForHttp,
+  watchRss,
+} from './lib/processes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -198,20 +206,7 @@ results.push(
     const port = await freePort();
     const child = startProcess(
       process.execPath,
-      [
-        join(root, 'packages/server/bin/vigil.mjs'),
-        'serve',
-        '--config',
-        join(dir, 'vigil.yml'),
-        '--data-dir',
-        join(dir, 'data'),
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--otlp-http-listen',
-        '',
-        '--otlp-grpc-listen',
-        '',
-      ],
+      [...vigilServeArgs({ port, dataDir: join(dir, 'data'), config: join(dir, 'vigil.yml') })],
       { ...process.env, VIGIL_FROM_SOURCE: process.env.VIGIL_FROM_SOURCE ?? '0' },
     );
     const url = `http://127.0.0.1:${port}`;

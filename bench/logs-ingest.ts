@@ -14,7 +14,15 @@ import { parseArgs } from 'node:util';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ExportLogsServiceRequestSchema } from '../packages/server/src/gen/opentelemetry/proto/collector/logs/v1/logs_service_pb.ts';
 import { compressPushRequest } from '../packages/server/src/ingest/loki/testutil.ts';
-import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
+import {
+  cpuSeconds,
+  freePort,
+  startProcess,
+  stopProcess,
+  vigilServeArgs,
+  waitForHttp,
+  watchRss,
+} from './lib/processes.ts';
 import { logWorkload } from './logs-workload.ts';
 
 const { values: args } = parseArgs({
@@ -28,7 +36,6 @@ const { values: args } = parseArgs({
 const total = Number(args.lines);
 const concurrency = Number(args.concurrency);
 const PER_REQUEST = 1000;
-const root = new URL('..', import.meta.url).pathname;
 
 function lokiRequests(startNs: bigint): Buffer[] {
   const w = logWorkload();
@@ -138,18 +145,7 @@ const { writeFileSync } = await import('node:fs');
 writeFileSync(configPath, 'logs:\n  compact_after: 0s\n  limits:\n    max_active_streams: 100000\n');
 const child = startProcess(process.execPath, [
   ...(args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : []),
-  join(root, 'packages/server/bin/vigil.mjs'),
-  'serve',
-  '--data-dir',
-  join(dir, 'data'),
-  '--listen',
-  `127.0.0.1:${port}`,
-  '--otlp-http-listen',
-  '',
-  '--otlp-grpc-listen',
-  '',
-  '--config',
-  configPath,
+  ...vigilServeArgs({ port, dataDir: join(dir, 'data'), config: configPath }),
 ]);
 try {
   const url = `http://127.0.0.1:${port}`;

@@ -22,7 +22,14 @@ import {
   startTcpServer,
   tempDir,
 } from '../packages/server/src/probes/testutil.ts';
-import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
+import {
+  cpuSeconds,
+  freePort,
+  startProcess,
+  stopProcess,
+  vigilServeArgs,
+  waitForHttp,
+} from './lib/processes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,7 +39,6 @@ const { values: args } = parseArgs({
 });
 const seconds = Number(args.seconds);
 const concurrency = Number(args.concurrency);
-const root = join(import.meta.dirname, '..');
 
 const dir = tempDir('bench-probes-');
 const cert = selfSignedCert(dir.path);
@@ -82,20 +88,7 @@ async function startVigil(): Promise<System> {
   const port = await freePort();
   const child = startProcess(
     process.execPath,
-    [
-      join(root, 'packages/server/bin/vigil.mjs'),
-      'serve',
-      '--config',
-      join(dir.path, 'vigil.yml'),
-      '--data-dir',
-      join(dir.path, 'vigil-data'),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--otlp-http-listen',
-      '',
-      '--otlp-grpc-listen',
-      '',
-    ],
+    [...vigilServeArgs({ port, dataDir: join(dir.path, 'vigil-data'), config: join(dir.path, 'vigil.yml') })],
     { ...process.env, VIGIL_FROM_SOURCE: process.env.VIGIL_FROM_SOURCE ?? '0' },
   );
   const url = `http://127.0.0.1:${port}`;

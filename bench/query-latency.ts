@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
+import { freePort, startProcess, stopProcess, vigilServeArgs, waitForHttp } from './lib/processes.ts';
 import { ensureWorkloadFile, readWorkload } from './workload/remote-write-file.ts';
 
 const { values: args } = parseArgs({
@@ -160,20 +160,7 @@ async function load(system: System): Promise<number> {
 
 async function startVigil(dir: string): Promise<System> {
   const port = await freePort();
-  const child = startProcess(process.execPath, [
-    join(root, 'packages/server/bin/vigil.mjs'),
-    'serve',
-    '--data-dir',
-    dir,
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--otlp-http-listen',
-    '',
-    '--otlp-grpc-listen',
-    '',
-    '--log-level',
-    'warn',
-  ]);
+  const child = startProcess(process.execPath, [...vigilServeArgs({ port, dataDir: dir, logLevel: 'warn' })]);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/-/ready`);
   return { name: 'vigil', url, stop: () => stopProcess(child) };

@@ -13,7 +13,15 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { duBytes, freePort, startProcess, stopProcess, waitForHttp, watchRss } from './lib/processes.ts';
+import {
+  duBytes,
+  freePort,
+  startProcess,
+  stopProcess,
+  vigilServeArgs,
+  waitForHttp,
+  watchRss,
+} from './lib/processes.ts';
 import { ensureWorkloadFile, readWorkload } from './workload/remote-write-file.ts';
 
 const { values: args } = parseArgs({
@@ -84,20 +92,7 @@ async function send(url: string): Promise<{ seconds: number; failed: number; fir
 async function benchVigil(): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   const port = await freePort();
-  const child = startProcess(process.execPath, [
-    join(root, 'packages/server/bin/vigil.mjs'),
-    'serve',
-    '--data-dir',
-    dir,
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--otlp-http-listen',
-    '',
-    '--otlp-grpc-listen',
-    '',
-    '--log-level',
-    'warn',
-  ]);
+  const child = startProcess(process.execPath, [...vigilServeArgs({ port, dataDir: dir, logLevel: 'warn' })]);
   try {
     await waitForHttp(`http://127.0.0.1:${port}/-/ready`);
     const rss = watchRss(child.pid!);

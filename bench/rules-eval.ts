@@ -22,7 +22,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
+import {
+  cpuSeconds,
+  freePort,
+  startProcess,
+  stopProcess,
+  vigilServeArgs,
+  waitForHttp,
+} from './lib/processes.ts';
 import { ensureWorkloadFile, readWorkload } from './workload/remote-write-file.ts';
 
 const { values: args } = parseArgs({
@@ -114,22 +121,7 @@ async function startVigil(dir: string, rulesPath: string): Promise<System> {
   writeFileSync(config, `rule_files: [${JSON.stringify(rulesPath)}]\nglobal: {evaluation_interval: 15s}\n`);
   const child = startProcess(
     process.execPath,
-    [
-      join(root, 'packages/server/bin/vigil.mjs'),
-      'serve',
-      '--config',
-      config,
-      '--data-dir',
-      join(dir, 'data'),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--otlp-http-listen',
-      '',
-      '--otlp-grpc-listen',
-      '',
-      '--log-level',
-      'warn',
-    ],
+    [...vigilServeArgs({ port, dataDir: join(dir, 'data'), config: config, logLevel: 'warn' })],
     { ...process.env, VIGIL_FROM_SOURCE: args['from-source'] ? '1' : '' },
   );
   const url = `http://127.0.0.1:${port}`;

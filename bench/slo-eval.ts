@@ -23,7 +23,14 @@ import snappy from 'snappy';
 import { parse, stringify } from 'yaml';
 import { slothSpecSchema } from '../packages/server/src/config/slo.ts';
 import { generateSpec } from '../packages/server/src/slo/generate.ts';
-import { cpuSeconds, freePort, startProcess, stopProcess, waitForHttp } from './lib/processes.ts';
+import {
+  cpuSeconds,
+  freePort,
+  startProcess,
+  stopProcess,
+  vigilServeArgs,
+  waitForHttp,
+} from './lib/processes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,7 +46,6 @@ const instances = Number(args.instances);
 const hours = Number(args.hours);
 const windowIntervals = Number(args.window);
 const INTERVAL = 15_000;
-const root = new URL('..', import.meta.url).pathname;
 
 const end = Math.floor((Date.now() + Number(args.ahead) * 60_000) / INTERVAL) * INTERVAL;
 const steps = Math.round((hours * 3_600_000) / INTERVAL);
@@ -151,22 +157,7 @@ async function startVigil(dir: string, specPath: string): Promise<System> {
   writeFileSync(config, 'global: {evaluation_interval: 15s}\n');
   const child = startProcess(
     process.execPath,
-    [
-      join(root, 'packages/server/bin/vigil.mjs'),
-      'serve',
-      '--config',
-      config,
-      '--data-dir',
-      join(dir, 'data'),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--otlp-http-listen',
-      '',
-      '--otlp-grpc-listen',
-      '',
-      '--log-level',
-      'warn',
-    ],
+    [...vigilServeArgs({ port, dataDir: join(dir, 'data'), config: config, logLevel: 'warn' })],
     { ...process.env, VIGIL_FROM_SOURCE: '1' },
   );
   const url = `http://127.0.0.1:${port}`;

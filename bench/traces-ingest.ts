@@ -21,6 +21,7 @@ import {
   freePort,
   startProcess,
   stopProcess,
+  vigilServeArgs,
   waitForHttp,
   watchRss,
 } from './lib/processes.ts';
@@ -70,18 +71,12 @@ writeFileSync(configPath, 'server:\n  log_level: warn\n');
 async function start(): Promise<{ url: string; child: ReturnType<typeof startProcess> }> {
   const port = await freePort();
   const child = startProcess(process.execPath, [
-    join(serverDir, 'bin/vigil.mjs'),
-    'serve',
-    '--data-dir',
-    join(dir, 'data'),
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--otlp-http-listen',
-    '',
-    '--otlp-grpc-listen',
-    '',
-    '--config',
-    configPath,
+    ...vigilServeArgs({
+      port,
+      dataDir: join(dir, 'data'),
+      config: configPath,
+      bin: join(serverDir, 'bin/vigil.mjs'),
+    }),
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/-/ready`);

@@ -97,3 +97,33 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+const VIGIL_BIN = new URL('../../packages/server/bin/vigil.mjs', import.meta.url).pathname;
+
+/**
+ * Node arguments that run `vigil serve` on 127.0.0.1:`port` with its own data directory and no
+ * separate OTLP listeners (their fixed ports would clash with another run on the machine).
+ */
+export function vigilServeArgs(o: {
+  port: number;
+  dataDir: string;
+  config?: string;
+  logLevel?: string;
+  /** Another checkout's bin/vigil.mjs, to compare builds. */
+  bin?: string;
+}): string[] {
+  return [
+    o.bin ?? VIGIL_BIN,
+    'serve',
+    '--data-dir',
+    o.dataDir,
+    '--listen',
+    `127.0.0.1:${o.port}`,
+    '--otlp-http-listen',
+    '',
+    '--otlp-grpc-listen',
+    '',
+    ...(o.config ? ['--config', o.config] : []),
+    ...(o.logLevel ? ['--log-level', o.logLevel] : []),
+  ];
+}

@@ -151,6 +151,11 @@ function writeDod(w: BitWriter, dod: number): void {
   }
 }
 
+/** The big-endian unsigned 32-bit number at `o`. */
+function readU32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
 /** Number of samples in an encoded chunk. */
 export function chunkSampleCount(bytes: Uint8Array): number {
   if (bytes.length < 2) throw new ChunkFormatError('chunk shorter than its header');
@@ -182,22 +187,17 @@ export function decodeXorChunk(
   if (n === 0) return offset;
   const end = bytes.length;
   const words = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2);
-  let pos = 2;
+  // Header: first timestamp (64-bit two's complement) and value (64 raw bits) after the count.
+  if (end < 18) throw new ChunkFormatError('chunk ends early');
+  let t = (readU32(bytes, 2) | 0) * TWO_32 + readU32(bytes, 6);
+  let vHi = readU32(bytes, 10);
+  let vLo = readU32(bytes, 14);
+  let pos = 18;
   let acc = 0;
   let nb = 0;
-  // Reads `w` bits, 0 < w ≤ 24, into `x`. Written as a statement block repeated below (a helper
-  // function could not update the locals).
+  // Reading `w` bits into `x` is a statement block repeated below: a helper function could not
+  // update the locals.
   let x = 0;
-  // --- header: first timestamp (64-bit two's complement) and value (64 raw bits), 16 bits a read
-  const header = new Uint16Array(8);
-  for (let i = 0; i < 8; i++) {
-    if (pos + 1 >= end) throw new ChunkFormatError('chunk ends early');
-    header[i] = (bytes[pos] << 8) | bytes[pos + 1];
-    pos += 2;
-  }
-  let t = ((header[0] << 16) | header[1] | 0) * TWO_32 + (((header[2] << 16) | header[3]) >>> 0);
-  let vHi = ((header[4] << 16) | header[5]) >>> 0;
-  let vLo = ((header[6] << 16) | header[7]) >>> 0;
   let tDelta = 0;
   let leading = 0;
   let trailing = 0;

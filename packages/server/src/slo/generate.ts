@@ -42,9 +42,6 @@ export type SliQueries =
 
 const WINDOW_PLACEHOLDER = /\{\{\s*\.window\s*\}\}/g;
 
-/** A window as Prometheus prints durations, which Sloth uses in rule names (30d stays `30d`, 28d is `4w`). */
-export const formatWindow = formatDuration;
-
 /** The id labels of an SLO, in Sloth's order. */
 export function idLabels(service: string, slo: string): Record<string, string> {
   return { sloth_id: `${service}-${slo}`, sloth_service: service, sloth_slo: slo };
@@ -58,7 +55,7 @@ export function idFilter(service: string, slo: string): string {
 
 /** The name of the recorded error ratio for a window, e.g. `slo:sli_error:ratio_rate5m`. */
 export function sliRecordName(window: number): string {
-  return `slo:sli_error:ratio_rate${formatWindow(window)}`;
+  return `slo:sli_error:ratio_rate${formatDuration(window)}`;
 }
 
 /** The SLI queries of an SLO; a latency SLI becomes events (all requests minus the fast ones are bad). */
@@ -122,7 +119,7 @@ function sliRules(
   const filter = idFilter(service, slo.name);
   const shortest = sliRecordName(catalog.page.quick.shortWindow);
   return sliWindows(catalog).map((window) => {
-    const w = formatWindow(window);
+    const w = formatDuration(window);
     const fill = (t: string) => t.replace(WINDOW_PLACEHOLDER, w);
     let expr: string;
     if (window === catalog.period) {

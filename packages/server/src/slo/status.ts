@@ -4,12 +4,14 @@
  * Everything is read back from the series the generated rules record (so it agrees with what
  * dashboards and alerts see), at one evaluation time.
  */
+
+import { formatDuration } from '../model/duration.ts';
 import { labelsToRecord } from '../model/labels.ts';
 import type { Engine, Queryable } from '../promql/index.ts';
 import { AlertingRule } from '../rules/alerting-rule.ts';
 import type { RuleManager } from '../rules/manager.ts';
 import type { SloEntry } from './compile.ts';
-import { formatWindow, sliRecordName } from './generate.ts';
+import { sliRecordName } from './generate.ts';
 import { type AlertWindow, burnRateFactor } from './windows.ts';
 
 export interface WindowStatus {
@@ -122,7 +124,7 @@ export async function sloStatus(
   const windows = slo.windows.map((w): WindowStatus => {
     const r = ratios.get(sliRecordName(w));
     return {
-      window: formatWindow(w),
+      window: formatDuration(w),
       errorRatio: r ?? null,
       sli: r === undefined ? null : 1 - r,
       burnRate: r === undefined ? null : r / errorBudget,
@@ -154,7 +156,7 @@ export async function sloStatus(
     sliType: slo.sliKind,
     labels: slo.labels,
     objective: slo.objective,
-    period: formatWindow(slo.catalog.period),
+    period: formatDuration(slo.catalog.period),
     errorBudget,
     sli: periodWindow.sli,
     budgetRemaining: remaining,
@@ -180,8 +182,8 @@ function alertStatus(
 ): AlertStatus {
   const windows = slo.catalog[severity];
   const condition = (w: AlertWindow): AlertCondition => ({
-    shortWindow: formatWindow(w.shortWindow),
-    longWindow: formatWindow(w.longWindow),
+    shortWindow: formatDuration(w.shortWindow),
+    longWindow: formatDuration(w.longWindow),
     burnRate: burnRateFactor(w, slo.catalog.period),
     budgetPercent: w.errorBudgetPercent,
   });
